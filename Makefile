@@ -1,0 +1,50 @@
+# Harbor: `make run` to serve the forum, `make test` to run every test.
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: db run dev test lint format lock clean
+
+# Stamp files make a second `make run` skip pip when the locks have not changed.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.app-deps: requirements/app.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/app.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	touch $@ $(VENV)/.app-deps
+
+db: $(VENV)/.app-deps
+	$(FLASK) db upgrade
+	$(FLASK) seed
+
+run: db
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+dev: db
+	$(FLASK) run --debug --port $(PORT)
+
+test: $(VENV)/.test-deps
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test-deps
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pin every dependency after editing pyproject.toml (needs pip-tools).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements/app.txt pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --extra test -o requirements/test.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""Harbor's settings: defaults, then the environment, then overrides passed to the factory.
+
+This is the only module that reads ``os.environ``.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+# Environment variables Harbor reads, with what each sets (README lists them too).
+ENVIRONMENT = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SECRET_KEY": "SECRET_KEY",
+    "HARBOR_SITE_NAME": "SITE_NAME",
+    "HARBOR_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
+}
+BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
+
+THREADS_PER_PAGE = 30
+POSTS_PER_PAGE = 20
+TITLE_MAX_LENGTH = 150
+BODY_MAX_LENGTH = 20_000
+# Generous for a 20,000-character reply in any script, small enough to refuse floods early.
+MAX_REQUEST_BYTES = 512 * 1024
+
+
+def default_settings(instance_path: Path) -> dict:
+    return {
+        "SITE_NAME": "Harbor",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'harbor.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+        "THREADS_PER_PAGE": THREADS_PER_PAGE,
+        "POSTS_PER_PAGE": POSTS_PER_PAGE,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A long reply can take a tired person an hour or two to write.
+        "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        "SEED_PATH": Path(__file__).resolve().parent.parent / "seed",
+    }
+
+
+def settings_from_environment(environ=os.environ) -> dict:
+    settings = {}
+    for variable, key in ENVIRONMENT.items():
+        if variable in environ and environ[variable] != "":
+            value = environ[variable]
+            settings[key] = (
+                value.lower() in {"1", "true", "yes", "on"} if key in BOOLEAN_SETTINGS else value
+            )
+    return settings
+
+
+def instance_path_from_environment(environ=os.environ) -> str | None:
+    return environ.get("HARBOR_INSTANCE_PATH") or None
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it once if there is none.
+
+    Two gunicorn workers may start together, so the key is written to a temporary file
+    and linked into place: whoever links first wins and everyone reads the same key.
+    """
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        temporary = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return key_file.read_text().strip()

@@ -1,0 +1,45 @@
+"""The one place where Harbor treats SQLite and PostgreSQL differently.
+
+Everything else in the code base speaks portable SQLAlchemy.
+"""
+
+from flask import has_request_context, request
+from sqlalchemy import Engine, event
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine) -> None:
+    if is_sqlite(engine):
+        _configure_sqlite(engine)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def set_pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "synchronous=NORMAL",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(connection):
+        # A request that may write takes the write lock at its first statement. Upgrading a
+        # read transaction later fails at once with "database is locked" when another writer
+        # got in first; waiting in line at BEGIN IMMEDIATE honours busy_timeout instead.
+        if has_request_context() and request.method not in SAFE_METHODS:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,42 @@
+"""Error pages in the site's own layout, each saying what to do next."""
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+# Fields never written back into a page, even to the person who typed them.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm"})
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(CSRFError, resubmit_page)
+    app.register_error_handler(HTTPException, http_error_page)
+    app.register_error_handler(Exception, unexpected_error_page)
+
+
+def resubmit_page(error: CSRFError):
+    """An expired or missing form token: offer the typed words back with a fresh token.
+
+    A long reply written over an hour must not be lost to a timeout, so rather than a bare
+    error the person gets their text in a form they can send again.
+    """
+    kept = [
+        (name, value) for name, value in request.form.items(multi=True) if name not in SECRET_FIELDS
+    ]
+    return render_template("errors/resubmit.html", fields=kept, action=request.path), 400
+
+
+def http_error_page(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    template = f"errors/{error.code}.html"
+    return render_template([template, "errors/generic.html"], error=error), error.code
+
+
+def unexpected_error_page(error: Exception):
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return http_error_page(InternalServerError())

@@ -1,0 +1,62 @@
+"""Form pieces every area shares: the button form and validators for what people type."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from .config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
+from .text import NUL, clean_line, clean_multiline, is_blank
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for POST buttons (log out, delete, ...)."""
+
+
+class NotBlank:
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None or is_blank(field.data):
+            raise ValidationError(self.message)
+
+
+def refuse_nul(form, field):
+    if field.data and NUL in field.data:
+        raise ValidationError(
+            "This contains an invisible “null” character that we can't store. "
+            "It usually comes from copying text out of another program: "
+            "please retype the part you pasted and send again."
+        )
+
+
+def title_field(label: str = "Title") -> StringField:
+    return StringField(
+        label,
+        filters=[clean_line],
+        validators=[
+            NotBlank("Please give your thread a title."),
+            refuse_nul,
+            Length(
+                max=TITLE_MAX_LENGTH,
+                message=f"Titles can be up to {TITLE_MAX_LENGTH} characters. "
+                "Please shorten it a little.",
+            ),
+        ],
+    )
+
+
+def body_field(label: str = "Message") -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[clean_multiline],
+        validators=[
+            NotBlank("Please write something before sending."),
+            refuse_nul,
+            Length(
+                max=BODY_MAX_LENGTH,
+                message=f"Posts can be up to {BODY_MAX_LENGTH:,} characters "
+                "(yours has %(length)s). You could split it into two posts.",
+            ),
+        ],
+    )

@@ -1,0 +1,295 @@
+"""Harbor's domain: members, boards, threads and posts.
+
+Counts and "last post" are stored (denormalised) so that pages read them in one query;
+the services that write posts keep them exact in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from markupsafe import Markup
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, contains_eager, joinedload, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _enum(enum_class: type[enum.Enum]) -> SqlEnum:
+    # Stored as plain strings so PostgreSQL and SQLite hold the same values.
+    return SqlEnum(
+        enum_class,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+AVATAR_COLOURS = 8
+
+
+class Role(enum.Enum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class PostState(enum.Enum):
+    VISIBLE = "visible"
+    DELETED = "deleted"  # by its author; kept as a placeholder so the thread still reads
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(30))
+    # Lower-cased copy: "Rosa" and "rosa" are the same member.
+    username_key: Mapped[str] = mapped_column(String(30), unique=True)
+    # Normalised; never shown to other members. Empty while an address waits to be claimed.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
+    # The site's own accounts (the "harbor" author of the guides) can never log in.
+    is_system: Mapped[bool] = mapped_column(default=False)
+    # Flask-Login remembers this, not the id, so that changing it ends every session.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]
+    post_count: Mapped[int] = mapped_column(default=0)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        if self.is_system or not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def avatar_colour(self) -> int:
+        # Avatars are drawn from the name, never fetched from an avatar service.
+        return self.id % AVATAR_COLOURS
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    # Which of the ten things in the seed article this board carries (1-10), if any.
+    topic: Mapped[int | None] = mapped_column(unique=True)
+    thread_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0)
+    last_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    last_post: Mapped[Post | None] = relationship(foreign_keys=[last_post_id], lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Board {self.slug}>"
+
+
+class Thread(db.Model):
+    __tablename__ = "threads"
+    __table_args__ = (
+        # A board's page: pinned first, then most recent activity.
+        Index("ix_threads_board_listing", "board_id", "is_pinned", "last_post_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(150))
+    slug: Mapped[str] = mapped_column(String(80))
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    is_locked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every post ever placed in the thread, placeholders included: numbers posts and pages.
+    post_count: Mapped[int] = mapped_column(default=0)
+    # Visible replies after the opening post: what readers are shown.
+    reply_count: Mapped[int] = mapped_column(default=0)
+    first_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+    last_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+    )
+    # Identifies threads that `flask seed` owns (e.g. "guides/01-when-it-returns").
+    seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    board: Mapped[Board] = relationship(lazy="raise_on_sql")
+    author: Mapped[User] = relationship(lazy="raise_on_sql")
+    first_post: Mapped[Post | None] = relationship(
+        foreign_keys=[first_post_id], lazy="raise_on_sql"
+    )
+    last_post: Mapped[Post | None] = relationship(foreign_keys=[last_post_id], lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Thread {self.id} {self.title!r}>"
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # A thread's posts in order; a page is a range of numbers, never an OFFSET scan.
+        UniqueConstraint("thread_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Position in the thread, 1 for the opening post.
+    number: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    # Sanitised HTML rendered from source when the post is written; pages never render Markdown.
+    html: Mapped[str] = mapped_column(Text)
+    state: Mapped[PostState] = mapped_column(_enum(PostState), default=PostState.VISIBLE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+    thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
+    author: Mapped[User] = relationship(back_populates="posts", lazy="raise_on_sql")
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} in thread {self.thread_id}>"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state is PostState.VISIBLE
+
+    @property
+    def is_opening_post(self) -> bool:
+        return self.number == 1
+
+    @property
+    def safe_html(self) -> Markup:
+        # Safe because markup.render_markdown sanitised it before it was stored.
+        return Markup(self.html)
+
+
+Index("ix_posts_author_created", Post.author_id, Post.created_at)
+
+
+class PostRevision(db.Model):
+    """An earlier version of a post, kept each time anyone edits it."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str | None] = mapped_column(String(150))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Queries the pages read, kept beside the models they return.
+
+
+def boards_for_index() -> list[Board]:
+    last_post = joinedload(Board.last_post)
+    return list(
+        db.session.scalars(
+            select(Board)
+            .options(
+                last_post.joinedload(Post.author),
+                last_post.joinedload(Post.thread),
+            )
+            .order_by(Board.position, Board.id)
+        )
+    )
+
+
+def board_by_slug(slug: str) -> Board | None:
+    return db.session.scalar(select(Board).where(Board.slug == slug))
+
+
+def threads_for_board(board: Board, offset: int, limit: int) -> list[Thread]:
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .where(Thread.board_id == board.id)
+            .options(
+                joinedload(Thread.author),
+                joinedload(Thread.last_post).joinedload(Post.author),
+            )
+            .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def thread_with_board(thread_id: int) -> Thread | None:
+    return db.session.scalar(
+        select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.board))
+    )
+
+
+def posts_for_thread(thread: Thread, first_number: int, limit: int) -> list[Post]:
+    # Posts are numbered densely, so a page is an indexed range, however long the thread.
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(
+                Post.thread_id == thread.id,
+                Post.number >= first_number,
+                Post.number < first_number + limit,
+            )
+            .options(joinedload(Post.author))
+            .order_by(Post.number)
+        )
+    )
+
+
+def post_with_thread(post_id: int) -> Post | None:
+    return db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(joinedload(Post.thread).joinedload(Thread.board))
+    )
+
+
+def member_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username_key == username.lower()))
+
+
+def recent_posts_by(user: User, limit: int) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post)
+            .join(Post.thread)
+            .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+            .options(contains_eager(Post.thread))
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )

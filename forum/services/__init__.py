@@ -1,0 +1,1 @@
+"""Service functions: every write Harbor makes, each committing once."""

@@ -1,0 +1,115 @@
+"""Loading the boards and pinned threads described in ``seed/`` into the database.
+
+Seeding is idempotent: each pinned thread is known by its file's key, so a second run
+finds everything in place and changes nothing, and an edited guide updates its opening
+post (keeping the earlier text as a revision) without touching the replies beneath it.
+"""
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Board, Post, Thread
+from . import posting
+from .accounts import system_account
+
+PINNED_FOLDERS = ("welcome", "guides")
+
+
+@dataclass(frozen=True)
+class PinnedThread:
+    key: str
+    board_slug: str
+    title: str
+    body: str
+
+
+@dataclass
+class SeedReport:
+    boards_created: int = 0
+    boards_updated: int = 0
+    threads_created: int = 0
+    threads_updated: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(vars(self).values())
+
+
+def read_boards(seed_path: Path) -> list[dict]:
+    with open(seed_path / "boards.toml", "rb") as handle:
+        return tomllib.load(handle)["boards"]
+
+
+def read_pinned_threads(seed_path: Path) -> list[PinnedThread]:
+    threads = []
+    for folder in PINNED_FOLDERS:
+        for path in sorted((seed_path / folder).glob("*.md")):
+            front_matter, body = split_front_matter(path.read_text(encoding="utf-8"))
+            threads.append(
+                PinnedThread(
+                    key=f"{folder}/{path.stem}",
+                    board_slug=front_matter["board"],
+                    title=front_matter["title"],
+                    body=body.strip(),
+                )
+            )
+    return threads
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    _, header, body = text.split("---\n", 2)
+    return yaml.safe_load(header), body
+
+
+def seed(seed_path: Path) -> SeedReport:
+    report = SeedReport()
+    boards = {board.slug: board for board in _seed_boards(read_boards(seed_path), report)}
+    author = system_account()
+    # Newest last-activity shows first among pinned threads, so the first file goes in last.
+    for pinned in reversed(read_pinned_threads(seed_path)):
+        _seed_pinned_thread(pinned, boards[pinned.board_slug], author, report)
+    db.session.commit()
+    return report
+
+
+def _seed_boards(described: list[dict], report: SeedReport) -> list[Board]:
+    existing = {board.slug: board for board in db.session.scalars(select(Board))}
+    boards = []
+    for position, fields in enumerate(described, start=1):
+        wanted = {
+            "name": fields["name"],
+            "description": fields.get("description", ""),
+            "topic": fields.get("topic"),
+            "position": position,
+        }
+        board = existing.get(fields["slug"])
+        if board is None:
+            board = Board(slug=fields["slug"], **wanted)
+            db.session.add(board)
+            report.boards_created += 1
+        elif any(getattr(board, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(board, name, value)
+            report.boards_updated += 1
+        boards.append(board)
+    db.session.flush()
+    return boards
+
+
+def _seed_pinned_thread(pinned: PinnedThread, board: Board, author, report: SeedReport) -> None:
+    thread = db.session.scalar(select(Thread).where(Thread.seed_key == pinned.key))
+    if thread is None:
+        posting.start_thread(
+            board, author, pinned.title, pinned.body, is_pinned=True, seed_key=pinned.key
+        )
+        report.threads_created += 1
+        return
+    opening = thread.first_post_id and db.session.get(Post, thread.first_post_id)
+    if opening is not None and (opening.source != pinned.body or thread.title != pinned.title):
+        posting.edit_post(opening, author, pinned.body, title=pinned.title)
+        report.threads_updated += 1

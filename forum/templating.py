@@ -1,0 +1,36 @@
+"""What every template can use: the site's name, the policy rules, and date formatting."""
+
+from datetime import datetime
+
+from flask import Flask, request
+
+from . import policy
+from .forms import ActionForm
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["date"] = human_date
+    app.jinja_env.filters["iso"] = iso_date
+    app.jinja_env.globals.update(policy=policy, ActionForm=ActionForm, here=here)
+
+    @app.context_processor
+    def site():
+        return {"site_name": app.config["SITE_NAME"]}
+
+
+def human_date(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return f"{moment.day} {moment:%b %Y, %H:%M}"
+
+
+def iso_date(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(timespec="seconds") + "Z"
+
+
+def here() -> str:
+    """This page's path and query: where to come back to after logging in."""
+    return request.full_path.rstrip("?")

@@ -1,0 +1,36 @@
+"""Cleaning what people type before it is validated or stored.
+
+Text arrives from phones, word processors and copy-paste: we normalise it to NFC, use
+one kind of line ending, and drop invisible control characters. NUL is refused rather
+than dropped (PostgreSQL cannot store it, and it is never typed by accident).
+"""
+
+import re
+import unicodedata
+
+NUL = "\x00"
+# C0 and C1 controls except tab and newline, plus bidirectional overrides that can
+# make a title read differently from what it says.
+_INVISIBLE = re.compile(r"[\x01-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
+_BLANK = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
+
+
+def clean_multiline(text: str | None) -> str | None:
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Leading spaces are Markdown (an indented code block); leading blank lines are not.
+    return _LEADING_BLANK_LINES.sub("", _INVISIBLE.sub("", text)).rstrip()
+
+
+def clean_line(text: str | None) -> str | None:
+    """A one-line field (a title or a name): whitespace of every kind folds to one space."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFC", text)
+    return _BLANK.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def is_blank(text: str) -> bool:
+    return not _BLANK.sub("", text)

@@ -1,0 +1,116 @@
+"""Fixtures: one app and one fresh database for the whole session, emptied between tests.
+
+Set ``DATABASE_URL`` to a PostgreSQL database whose name contains "test" to run the
+suite there instead of on a fresh SQLite file.
+"""
+
+import os
+import re
+
+import flask_migrate
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+
+from forum import create_app
+from forum.extensions import db
+
+from .factories import Factories
+
+TEST_SECRET_KEY = "only-for-the-test-suite"
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'harbor-test.db'}"
+    if "test" not in (make_url(url).database or ""):
+        pytest.exit(f"Refusing to run tests against {url!r}: its name must contain 'test'.")
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "TESTING": True,
+        }
+    )
+    with app.app_context():
+        _drop_everything()
+        flask_migrate.upgrade()
+    return app
+
+
+def _drop_everything():
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(request, app):
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services and models directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, ctx):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(ctx):
+    return Factories()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class StatementCounter:
+    IGNORED = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)", re.IGNORECASE)
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        if not self.IGNORED.match(statement):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app):
+    """Use as ``with count_statements() as counted: ...``; then ``counted.count``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = StatementCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
