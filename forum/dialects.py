@@ -36,10 +36,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def begin(connection):
-        # A request that may write takes the write lock at its first statement. Upgrading a
+        # Anything that may write takes the write lock at its first statement. Upgrading a
         # read transaction later fails at once with "database is locked" when another writer
         # got in first; waiting in line at BEGIN IMMEDIATE honours busy_timeout instead.
-        if has_request_context() and request.method not in SAFE_METHODS:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        # Only page views (GET) are known never to write, so only they read without it.
+        if is_read_only_request():
             connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_read_only_request() -> bool:
+    return has_request_context() and request.method in SAFE_METHODS

@@ -5,7 +5,6 @@ from datetime import datetime
 from flask import Flask, request
 
 from . import policy
-from .forms import ActionForm
 
 
 def register(app: Flask) -> None:
@@ -14,7 +13,7 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["date"] = human_date
     app.jinja_env.filters["iso"] = iso_date
-    app.jinja_env.globals.update(policy=policy, ActionForm=ActionForm, here=here)
+    app.jinja_env.globals.update(policy=policy, here=here)
 
     @app.context_processor
     def site():

@@ -9,6 +9,7 @@ import re
 
 import flask_migrate
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
@@ -69,8 +70,24 @@ def ctx(app):
         db.session.remove()
 
 
+class FreshContextClient(FlaskClient):
+    """Gives every request its own app context, as in production.
+
+    Tests hold an app context to use factories and queries; without this, requests would
+    share it, and with it ``g`` (the logged-in user) and the database session.
+    """
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction so the request sees, and may take, the database;
+        # committing also expires what the test holds, so it reads what the request wrote.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app, ctx):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

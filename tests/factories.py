@@ -8,7 +8,7 @@ from forum.models import Board, Role
 from forum.services import accounts, posting
 
 PASSWORD = "a calm harbour at dusk"
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+_CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
 _numbers = itertools.count(1)
 
 

@@ -1,0 +1,119 @@
+"""The seed: eleven boards, a pinned guide on each topic board, and idempotent runs."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.extensions import db
+from forum.models import Board, Post, PostRevision, Thread, User
+from forum.services import seeding
+
+SEED = Path(__file__).resolve().parent.parent / "seed"
+ARTICLE_TITLE = "10 Things to Know About Metastatic Breast Cancer"
+CREDIT = re.compile(rf"“{ARTICLE_TITLE}” by PJ Hamel, published by HealthCentral")
+
+
+def snapshot():
+    """Everything seeding could touch, as plain values."""
+    return [
+        [tuple(row) for row in db.session.execute(select(*model.__table__.columns))]
+        for model in (Board, Thread, Post, User, PostRevision)
+    ]
+
+
+def test_seed_creates_eleven_boards_in_the_article_order(make):
+    seeding.seed(SEED)
+    boards = db.session.scalars(select(Board).order_by(Board.position)).all()
+    assert len(boards) == 11
+    assert boards[0].slug == "welcome" and boards[0].topic is None
+    assert [board.topic for board in boards[1:]] == list(range(1, 11))
+
+
+def test_each_topic_board_opens_with_one_pinned_guide_crediting_the_article(make):
+    seeding.seed(SEED)
+    for board in db.session.scalars(select(Board).where(Board.topic.is_not(None))):
+        pinned = db.session.scalars(
+            select(Thread).where(Thread.board_id == board.id, Thread.is_pinned)
+        ).all()
+        assert len(pinned) == 1, board.slug
+        guide = db.session.get(Post, pinned[0].first_post_id)
+        assert CREDIT.search(guide.source), board.slug
+        assert "not medical advice" in guide.source
+        assert db.session.get(User, guide.author_id).username == "harbor"
+
+
+def test_welcome_board_pins_guidelines_moderation_and_disclaimer_in_order(client):
+    seeding.seed(SEED)
+    page = client.get("/b/welcome").text
+    titles = re.findall(r'href="/t/\d+/[^"]+">([^<]+)</a>', page)
+    assert titles == [
+        "Our community guidelines",
+        "How moderation works here",
+        "A note about medical information",
+    ]
+
+
+def test_seeding_twice_changes_nothing(make):
+    first = seeding.seed(SEED)
+    before = snapshot()
+    second = seeding.seed(SEED)
+    assert first.changed_anything and not second.changed_anything
+    assert snapshot() == before
+
+
+def test_an_edited_guide_updates_its_text_and_keeps_replies(make, tmp_path):
+    seed_copy = tmp_path / "seed"
+    shutil.copytree(SEED, seed_copy)
+    seeding.seed(seed_copy)
+    guide = db.session.scalar(select(Thread).where(Thread.seed_key == "guides/07-treatments"))
+    reply = make.reply(guide, body="This guide helped me.")
+
+    path = seed_copy / "guides" / "07-treatments.md"
+    path.write_text(path.read_text().replace("\n---\n", "\n---\nA new opening line.\n\n", 1))
+    report = seeding.seed(seed_copy)
+
+    assert report.threads_updated == 1 and report.threads_created == 0
+    db.session.expire_all()
+    opening = db.session.get(Post, guide.first_post_id)
+    assert opening.source.startswith("A new opening line.")
+    assert "A new opening line." in opening.html
+    assert db.session.get(Post, reply.id).source == "This guide helped me."
+    assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 1
+
+
+def test_the_harbor_account_cannot_log_in(client):
+    seeding.seed(SEED)
+    from .factories import submit
+
+    response = submit(client, "/login", {"username": "harbor", "password": ""})
+    assert "Log out" not in response.text
+    assert db.session.scalar(select(User).where(User.username == "harbor")).password_hash is None
+
+
+GUIDES = sorted((SEED / "guides").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_guides_are_in_our_own_words(path):
+    """No run of eight words may be copied from the article, outside the credit line."""
+    article = (SEED.parent.parent / "shared" / "seed-article.txt")
+    if not article.exists():
+        pytest.skip("the seed article is kept outside the repository")
+    front_matter, body = seeding.split_front_matter(path.read_text())
+    body = CREDIT.sub("", body)
+    words = 250 <= len(body.split()) <= 700
+    assert words, f"{path.name} should be 250-700 words"
+    assert not shared_runs(words_of(article.read_text()), words_of(body), 8)
+    assert front_matter["board"] in {board["slug"] for board in seeding.read_boards(SEED)}
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def shared_runs(source: list[str], text: list[str], length: int) -> set[tuple[str, ...]]:
+    runs = {tuple(source[i : i + length]) for i in range(len(source) - length + 1)}
+    return {tuple(text[i : i + length]) for i in range(len(text) - length + 1)} & runs
