@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev test lint format lock clean
+.PHONY: db run dev test test-pg lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -31,6 +31,10 @@ dev: db
 
 test: $(VENV)/.test-deps
 	$(BIN)/pytest
+
+# The whole suite again on a throwaway PostgreSQL cluster (installs PostgreSQL when root).
+test-pg: $(VENV)/.test-deps
+	eval "$$(.ci/postgres.sh start)" && $(BIN)/pytest; status=$$?; .ci/postgres.sh stop >/dev/null; exit $$status
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -30,6 +30,21 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+class FreshContextClient(FlaskClient):
+    """Gives every request its own app context, as in production.
+
+    Tests hold an app context to use factories and queries; without this, requests would
+    share it, and with it ``g`` (the logged-in user) and the database session.
+    """
+
+    def open(self, *args, **kwargs):
+        # End the test's own transaction so the request sees, and may take, the database;
+        # committing also expires what the test holds, so it reads what the request wrote.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(
@@ -40,10 +55,13 @@ def app(tmp_path_factory):
             "TESTING": True,
         }
     )
+    app.test_client_class = FreshContextClient
     with app.app_context():
         _drop_everything()
         flask_migrate.upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _drop_everything():
@@ -70,24 +88,8 @@ def ctx(app):
         db.session.remove()
 
 
-class FreshContextClient(FlaskClient):
-    """Gives every request its own app context, as in production.
-
-    Tests hold an app context to use factories and queries; without this, requests would
-    share it, and with it ``g`` (the logged-in user) and the database session.
-    """
-
-    def open(self, *args, **kwargs):
-        # End the test's own transaction so the request sees, and may take, the database;
-        # committing also expires what the test holds, so it reads what the request wrote.
-        db.session.commit()
-        with self.application.app_context():
-            return super().open(*args, **kwargs)
-
-
 @pytest.fixture
 def client(app, ctx):
-    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -29,9 +29,9 @@ def test_a_post_link_goes_to_its_page_and_anchor(client, make, app):
     assert late.number == 26 and per_page == 20
     page_two = client.get(f"/t/{thread.id}/long-one?page=2").text
     assert "Reply 24" in page_two and "Reply 18" not in page_two
-    assert f'action="/t/{thread.id}/reply"' not in client.get(
-        f"/t/{thread.id}/long-one?page=1"
-    ).text, "the reply form sits under the last page only"
+    assert (
+        f'action="/t/{thread.id}/reply"' not in client.get(f"/t/{thread.id}/long-one?page=1").text
+    ), "the reply form sits under the last page only"
 
 
 @pytest.mark.parametrize(

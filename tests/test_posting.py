@@ -180,7 +180,9 @@ def test_members_cannot_edit_or_delete_someone_elses_post(client, make, rosa):
     thread = make.thread(body="Not Rosa's")
     post_id = thread.first_post_id
     assert client.get(f"/p/{post_id}/edit").status_code == 403
-    assert submit(client, f"/p/{post_id}/edit", {"title": "x", "body": "Mine now"}).status_code == 403
+    assert (
+        submit(client, f"/p/{post_id}/edit", {"title": "x", "body": "Mine now"}).status_code == 403
+    )
     assert submit(client, f"/p/{post_id}/delete").status_code == 403
     assert db.session.get(Post, post_id).source == "Not Rosa's"
 

@@ -99,7 +99,7 @@ GUIDES = sorted((SEED / "guides").glob("*.md"))
 @pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
 def test_guides_are_in_our_own_words(path):
     """No run of eight words may be copied from the article, outside the credit line."""
-    article = (SEED.parent.parent / "shared" / "seed-article.txt")
+    article = SEED.parent.parent / "shared" / "seed-article.txt"
     if not article.exists():
         pytest.skip("the seed article is kept outside the repository")
     front_matter, body = seeding.split_front_matter(path.read_text())

@@ -1,0 +1,182 @@
+"""Configuration, the database, the CLI and the safety rails every request relies on."""
+
+import os
+import stat
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select, text
+
+from forum import create_app
+from forum.dialects import is_sqlite
+from forum.extensions import db
+from forum.models import Post, Role, Thread, User
+
+from .factories import PASSWORD, csrf_token, log_in, submit
+
+
+def test_without_a_secret_key_one_is_generated_once_privately_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    first = create_app(dict(settings))
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert create_app(dict(settings)).config["SECRET_KEY"] == first.config["SECRET_KEY"]
+    other = tmp_path / "elsewhere"
+    assert (
+        create_app({**settings, "INSTANCE_PATH": str(other)}).config["SECRET_KEY"]
+        != (first.config["SECRET_KEY"])
+    )
+
+
+def test_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HARBOR_SITE_NAME", "Harbor Test Site")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+    assert app.config["SITE_NAME"] == "Harbor Test Site"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(app, ctx):
+    if not is_sqlite(db.engine):
+        pytest.skip("SQLite settings")
+    with db.engine.connect() as connection:
+        pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") >= 5000
+        assert pragma("synchronous") == 1  # NORMAL
+
+
+def test_the_models_and_migrations_agree(app, ctx):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_every_form_post_without_a_token_is_refused(app, client, make):
+    """Walk every route that changes something and post to it with no CSRF token."""
+    thread = make.thread()
+    log_in(client, make.member("rosa"))
+    values = {"slug": "board", "thread_id": thread.id, "post_id": thread.first_post_id,
+              "username": "rosa"}  # fmt: skip
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if not (rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            continue
+        path = rule.build({name: values[name] for name in rule.arguments})[1]
+        response = client.post(path, data={"body": "x", "title": "x"})
+        assert response.status_code == 400, rule.rule
+        checked.append(rule.endpoint)
+    assert len(checked) >= 6
+    assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+
+
+def test_cli_creates_members_and_changes_roles(runner, ctx):
+    result = runner.invoke(
+        args=["users", "create", "ana", "--email", "Ana@Example.org", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "set-role", "ana", "moderator"])
+    assert result.exit_code == 0 and "moderator" in result.output
+    user = db.session.scalar(select(User).where(User.username == "ana"))
+    assert user.role is Role.MODERATOR and user.email == "ana@example.org"
+
+
+def test_cli_prompts_for_a_password_and_refuses_bad_input(runner, ctx):
+    prompted = runner.invoke(
+        args=["users", "create", "ben", "--email", "ben@example.org"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    assert runner.invoke(args=["users", "create", "ben", "--email", "b2@example.org",
+                               "--password", PASSWORD]).exit_code != 0  # fmt: skip
+    assert runner.invoke(args=["users", "create", "bad name", "--email", "c@example.org",
+                               "--password", PASSWORD]).exit_code != 0  # fmt: skip
+    assert runner.invoke(args=["users", "create", "cat", "--email", "c@example.org",
+                               "--password", "short"]).exit_code != 0  # fmt: skip
+    assert runner.invoke(args=["users", "set-role", "nobody", "admin"]).exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_posts_rerender_brings_stored_html_up_to_date(runner, make):
+    thread = make.thread(body="Some **bold** words")
+    db.session.execute(text("UPDATE posts SET html = 'stale'"))
+    db.session.commit()
+    result = runner.invoke(args=["posts", "rerender"])
+    assert "1 changed" in result.output
+    assert (
+        db.session.get(Post, thread.first_post_id).html == "<p>Some <strong>bold</strong> words</p>"
+    )
+
+
+def test_members_replying_at_once_all_get_their_reply_stored(app, make):
+    """Several members reply at the same moment: none sees an error, no reply is lost."""
+    thread_id = make.thread().id
+    # Plain names, not model objects: the workers must not touch this test's session.
+    usernames = [make.member().username for _ in range(4)]
+    replies_each = 5
+    failures = []
+
+    def reply_as(username):
+        client = app.test_client()
+        with app.app_context():
+            submit(client, "/login", {"username": username, "password": PASSWORD})
+            for n in range(replies_each):
+                response = client.post(
+                    f"/t/{thread_id}/reply",
+                    data={"csrf_token": csrf_token(client), "body": f"{username} {n}"},
+                )
+                if response.status_code != 302:
+                    failures.append(response.status_code)
+
+    db.session.commit()
+    workers = [threading.Thread(target=reply_as, args=(name,)) for name in usernames]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    thread = db.session.get(Thread, thread_id)
+    expected = 1 + len(usernames) * replies_each
+    numbers = db.session.scalars(select(Post.number).where(Post.thread_id == thread.id)).all()
+    assert sorted(numbers) == list(range(1, expected + 1))
+    assert (thread.post_count, thread.reply_count) == (expected, expected - 1)
+    last = db.session.scalar(select(func.max(Post.id)).where(Post.thread_id == thread.id))
+    assert thread.last_post_id == last
+
+
+def test_a_failed_write_leaves_no_half_written_rows(client, make, monkeypatch):
+    """If rendering fails half-way through a reply, nothing of it is stored."""
+    from forum.services import posting
+
+    thread = make.thread()
+    log_in(client, make.member("rosa"))
+
+    def broken(_source):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(posting, "render_markdown", broken)
+    response = submit(client, f"/t/{thread.id}/reply", {"body": "Hello"})
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    thread = db.session.get(Thread, thread.id)
+    assert thread.post_count == 1 and thread.reply_count == 0
+    assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+
+
+def test_the_environment_is_read_in_one_place():
+    """Only forum/config.py reads os.environ."""
+    package = os.path.join(os.path.dirname(__file__), "..", "forum")
+    readers = []
+    for folder, _, files in os.walk(package):
+        for name in files:
+            if name.endswith(".py") and name != "config.py":
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    if "os.environ" in handle.read():
+                        readers.append(name)
+    assert readers == []
