@@ -101,7 +101,7 @@ class Board(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0, index=True)
     # Which of the ten things in the seed article this board carries (1-10), if any.
     topic: Mapped[int | None] = mapped_column(unique=True)
     thread_count: Mapped[int] = mapped_column(default=0)

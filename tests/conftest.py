@@ -108,10 +108,12 @@ class StatementCounter:
 
     def __init__(self):
         self.statements: list[str] = []
+        self.parameters: list = []
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany):
         if not self.IGNORED.match(statement):
             self.statements.append(statement)
+            self.parameters.append(parameters)
 
     @property
     def count(self) -> int:

@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import select
 
+from forum.dialects import is_sqlite
 from forum.extensions import db
 from forum.models import Thread
 
@@ -160,3 +161,27 @@ def test_pages_cost_a_fixed_number_of_statements(client, make, count_statements,
     login = int(as_member)
     assert small == large
     assert large == {"index": 1 + login, "board": 2 + login, "thread": 2 + login}
+
+
+def test_page_queries_use_indexes_not_scans_or_sorts(client, make, count_statements):
+    """Every statement the hot pages run is an indexed search with no sort of its own."""
+    if not is_sqlite(db.engine):
+        pytest.skip("reads SQLite's query plans")
+    member = make.member("reader")
+    thread = make.thread(author=member)
+    make.reply(thread, author=member)
+    paths = ["/", f"/b/{_board_slug(thread.board_id)}", f"/t/{thread.id}/{thread.slug}",
+             f"/u/{member.username}"]  # fmt: skip
+    for path in paths:
+        with count_statements() as counted:
+            client.get(path)
+        for statement, parameters in zip(counted.statements, counted.parameters, strict=True):
+            with db.engine.connect() as connection:
+                plan = connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                ).all()
+            steps = [row[-1] for row in plan]
+            assert not any("TEMP B-TREE" in step for step in steps), (path, steps)
+            scans = [step for step in steps if step.startswith("SCAN")]
+            # Only the index page may read a whole table: the handful of boards.
+            assert all(step.startswith("SCAN boards") for step in scans), (path, steps)

@@ -98,13 +98,18 @@ def post(post_id: int):
     return redirect(post_url(post, post.thread))
 
 
+def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
+    """The post and its thread, if it exists (404) and ``rule`` lets this member act (403)."""
+    post = models.post_with_thread(post_id) or abort(404)
+    if not rule(current_user, post, post.thread):
+        abort(403)
+    return post, post.thread
+
+
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id: int):
-    post = models.post_with_thread(post_id) or abort(404)
-    thread = post.thread
-    if not policy.can_edit_post(current_user, post, thread):
-        abort(403)
+    post, thread = post_allowed_or_abort(post_id, policy.can_edit_post)
     form_class = EditOpeningPostForm if post.is_opening_post else EditPostForm
     form = form_class(data={"body": post.source, "title": thread.title})
     if form.validate_on_submit():
@@ -119,10 +124,7 @@ def edit_post(post_id: int):
 @login_required
 def delete_post(post_id: int):
     """GET asks "are you sure?"; the POST from that page deletes."""
-    post = models.post_with_thread(post_id) or abort(404)
-    thread = post.thread
-    if not policy.can_delete_post(current_user, post, thread):
-        abort(403)
+    post, thread = post_allowed_or_abort(post_id, policy.can_delete_post)
     form = ActionForm()
     if form.validate_on_submit():
         posting.delete_post(post)

@@ -32,6 +32,8 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_boards_slug')),
     sa.UniqueConstraint('topic', name=op.f('uq_boards_topic'))
     )
+    with op.batch_alter_table('boards', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_boards_position'), ['position'], unique=False)
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=30), nullable=False),
@@ -139,5 +141,8 @@ def downgrade():
 
     op.drop_table('threads')
     op.drop_table('users')
+    with op.batch_alter_table('boards', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_boards_position'))
+
     op.drop_table('boards')
     # ### end Alembic commands ###
