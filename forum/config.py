@@ -13,8 +13,11 @@ ENVIRONMENT = {
     "SECRET_KEY": "SECRET_KEY",
     "HARBOR_SITE_NAME": "SITE_NAME",
     "HARBOR_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
+    "HARBOR_FIRST_POSTS_HELD": "FIRST_POSTS_HELD",
+    "HARBOR_REPORTS_TO_HIDE": "REPORTS_TO_HIDE",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
+INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE"}
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -39,6 +42,10 @@ def default_settings(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # A long reply can take a tired person an hour or two to write.
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        # A new member's first posts wait for a moderator's approval.
+        "FIRST_POSTS_HELD": 2,
+        # Reports from this many different members hide a post until a moderator looks.
+        "REPORTS_TO_HIDE": 3,
         "SEED_PATH": Path(__file__).resolve().parent.parent / "seed",
     }
 
@@ -47,11 +54,16 @@ def settings_from_environment(environ=os.environ) -> dict:
     settings = {}
     for variable, key in ENVIRONMENT.items():
         if variable in environ and environ[variable] != "":
-            value = environ[variable]
-            settings[key] = (
-                value.lower() in {"1", "true", "yes", "on"} if key in BOOLEAN_SETTINGS else value
-            )
+            settings[key] = _convert(key, environ[variable])
     return settings
+
+
+def _convert(key: str, value: str):
+    if key in BOOLEAN_SETTINGS:
+        return value.lower() in {"1", "true", "yes", "on"}
+    if key in INTEGER_SETTINGS:
+        return int(value)
+    return value
 
 
 def instance_path_from_environment(environ=os.environ) -> str | None:

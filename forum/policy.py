@@ -4,9 +4,16 @@ Each rule takes the acting user explicitly (an anonymous visitor is ``None`` or 
 unauthenticated Flask-Login user) so a rule reads, and is tested, as a table.
 """
 
-from .models import Post, Role, Thread, User
+from datetime import datetime
+
+from .models import Board, Post, PostState, Role, Thread, ThreadState, User, utcnow
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
+# Who each role may sanction: moderators deal with members, admins with moderators too.
+SANCTIONABLE_BY = {
+    Role.MODERATOR: frozenset({Role.MEMBER}),
+    Role.ADMIN: frozenset({Role.MEMBER, Role.MODERATOR}),
+}
 
 
 def is_member(user: User | None) -> bool:
@@ -17,26 +24,107 @@ def is_staff(user: User | None) -> bool:
     return is_member(user) and user.role in STAFF_ROLES
 
 
+def is_admin(user: User | None) -> bool:
+    return is_member(user) and user.role is Role.ADMIN
+
+
+# Accounts
+
+
 def can_log_in(user: User) -> bool:
     return not user.is_system and user.password_hash is not None
 
 
-def can_start_thread(user: User | None) -> bool:
-    return is_member(user)
+def is_suspended(user: User, now: datetime | None = None) -> bool:
+    return user.is_suspended(now or utcnow())
+
+
+def can_speak(user: User | None, now: datetime | None = None) -> bool:
+    """Posting, replying and reporting: members who are not silenced."""
+    return is_member(user) and not user.is_silenced(now or utcnow())
+
+
+# Reading
+
+
+def can_see_thread(user: User | None, thread: Thread) -> bool:
+    if thread.state is ThreadState.VISIBLE:
+        return True
+    return is_staff(user) or (is_member(user) and user.id == thread.author_id)
+
+
+def can_read_post(user: User | None, post: Post) -> bool:
+    """Whether the post's words are shown (others may still see a placeholder)."""
+    if post.state is PostState.VISIBLE:
+        return True
+    if post.state is PostState.DELETED:
+        return False
+    # Held, hidden and rejected posts stay readable to their author, so they know
+    # what happened to them, and to staff, who decide.
+    return is_staff(user) or (is_member(user) and user.id == post.author_id)
+
+
+def shows_placeholder(user: User | None, post: Post) -> bool:
+    """Readers who may not read a post still see where it was, unless it never appeared."""
+    return post.state in (PostState.DELETED, PostState.HIDDEN)
+
+
+# Writing
+
+
+def can_start_thread(user: User | None, board: Board | None = None) -> bool:
+    return can_speak(user)
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:
-    if not is_member(user):
+    if not can_speak(user) or not can_see_thread(user, thread):
         return False
     return not thread.is_locked or is_staff(user)
 
 
 def can_edit_post(user: User | None, post: Post, thread: Thread) -> bool:
     # Authors may tidy their own words, but a locked thread is closed for everyone but staff.
-    if not (is_member(user) and post.is_visible and post.author_id == user.id):
+    if not (can_speak(user) and post.author_id == user.id):
+        return False
+    if post.state not in (PostState.VISIBLE, PostState.HELD):
         return False
     return not thread.is_locked or is_staff(user)
 
 
 def can_delete_post(user: User | None, post: Post, thread: Thread) -> bool:
     return can_edit_post(user, post, thread)
+
+
+def can_report(user: User | None, post: Post) -> bool:
+    return can_speak(user) and post.author_id != user.id and post.state is PostState.VISIBLE
+
+
+def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> bool:
+    """New members' first posts, and every post on some boards, wait for a moderator."""
+    if is_staff(user) or user.is_system:
+        return False
+    return board.requires_approval or user.approved_post_count < first_posts_held
+
+
+# Moderating
+
+
+def can_moderate(user: User | None, board: Board | None = None) -> bool:
+    """Moderators and admins look after every board (the board is here for future rules)."""
+    return is_staff(user)
+
+
+def can_manage_site(user: User | None) -> bool:
+    """Watched words, roles and boards are for admins."""
+    return is_admin(user)
+
+
+def can_sanction(actor: User | None, member: User) -> bool:
+    if not is_staff(actor) or member.is_system or member.id == actor.id:
+        return False
+    return member.role in SANCTIONABLE_BY[actor.role]
+
+
+def can_see_email(user: User | None) -> bool:
+    """Members' email addresses appear only on the moderator's page about a member."""
+    return is_staff(user)

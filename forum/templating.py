@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from flask import Flask, request
+from flask_login import current_user
 
 from . import policy
+from .models import REPORT_REASON_LABELS, ReportReason, pending_warnings_for
 
 
 def register(app: Flask) -> None:
@@ -13,7 +15,9 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["date"] = human_date
     app.jinja_env.filters["iso"] = iso_date
-    app.jinja_env.globals.update(policy=policy, here=here)
+    app.jinja_env.globals.update(
+        policy=policy, here=here, reason_label=reason_label, pending_warnings=pending_warnings
+    )
 
     @app.context_processor
     def site():
@@ -33,3 +37,16 @@ def iso_date(moment: datetime | None) -> str:
 def here() -> str:
     """This page's path and query: where to come back to after logging in."""
     return request.full_path.rstrip("?")
+
+
+def reason_label(value: str | None) -> str:
+    """The words readers see for why a moderator removed something."""
+    try:
+        return REPORT_REASON_LABELS[ReportReason(value)]
+    except ValueError:
+        return REPORT_REASON_LABELS[ReportReason.OTHER]
+
+
+def pending_warnings():
+    """Only called when the member has a warning waiting, so other pages pay nothing."""
+    return pending_warnings_for(current_user)

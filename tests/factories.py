@@ -3,6 +3,8 @@
 import itertools
 import re
 
+from flask import current_app
+
 from forum.extensions import db
 from forum.models import Board, Role
 from forum.services import accounts, posting
@@ -14,10 +16,21 @@ _numbers = itertools.count(1)
 
 class Factories:
     def member(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
+        """A member who has been here a while: past the approval of first posts."""
+        member = self.newcomer(username, role, email)
+        member.approved_post_count = current_app.config["FIRST_POSTS_HELD"]
+        db.session.commit()
+        return member
+
+    def newcomer(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
+        """A member who has just joined: their first posts wait for approval."""
         username = username or f"member{next(_numbers)}"
         return accounts.register_member(
             username, email or f"{username}@example.org", PASSWORD, role=role
         )
+
+    def admin(self, username: str | None = None):
+        return self.member(username or f"admin{next(_numbers)}", role=Role.ADMIN)
 
     def moderator(self, username: str | None = None):
         return self.member(username or f"mod{next(_numbers)}", role=Role.MODERATOR)
@@ -62,3 +75,26 @@ def log_in(client, user, password: str = PASSWORD):
     response = submit(client, "/login", {"username": user.username, "password": password})
     assert response.status_code == 302, "log in should succeed"
     return response
+
+
+def example_paths(app, values: dict, methods: set[str] | None = None):
+    """Every route as a concrete path, with each choice of an ``any(...)`` part expanded.
+
+    ``values`` gives a value for each URL argument by name (thread_id, username, ...).
+    Yields (rule, path) for rules that accept any of ``methods`` (all rules if None).
+    """
+    from itertools import product
+
+    from werkzeug.routing import AnyConverter
+
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or (methods and not rule.methods & methods):
+            continue
+        options = {
+            name: sorted(converter.items) if isinstance(converter, AnyConverter)
+            else [values[name]]
+            for name, converter in rule._converters.items()
+        }  # fmt: skip
+        names = list(options)
+        for combination in product(*(options[name] for name in names)):
+            yield rule, rule.build(dict(zip(names, combination, strict=True)))[1]

@@ -14,7 +14,13 @@ from forum.dialects import is_sqlite
 from forum.extensions import db
 from forum.models import Post, Role, Thread, User
 
-from .factories import PASSWORD, csrf_token, log_in, submit
+from .factories import PASSWORD, csrf_token, example_paths, log_in, submit
+
+
+def url_values(thread) -> dict:
+    """A value for every URL argument in the app, pointing at things that exist."""
+    return {"slug": "board", "thread_id": thread.id, "post_id": thread.first_post_id,
+            "username": "rosa", "case_id": 1, "word_id": 1}  # fmt: skip
 
 
 def test_without_a_secret_key_one_is_generated_once_privately_and_reused(tmp_path, monkeypatch):
@@ -61,17 +67,13 @@ def test_every_form_post_without_a_token_is_refused(app, client, make):
     """Walk every route that changes something and post to it with no CSRF token."""
     thread = make.thread()
     log_in(client, make.member("rosa"))
-    values = {"slug": "board", "thread_id": thread.id, "post_id": thread.first_post_id,
-              "username": "rosa"}  # fmt: skip
     checked = []
-    for rule in app.url_map.iter_rules():
-        if not (rule.methods - {"GET", "HEAD", "OPTIONS"}):
-            continue
-        path = rule.build({name: values[name] for name in rule.arguments})[1]
-        response = client.post(path, data={"body": "x", "title": "x"})
+    changing = {"POST", "PUT", "PATCH", "DELETE"}
+    for rule, path in example_paths(app, url_values(thread), methods=changing):
+        response = client.post(path, data={"body": "x", "title": "x", "reason": "x"})
         assert response.status_code == 400, rule.rule
         checked.append(rule.endpoint)
-    assert len(checked) >= 6
+    assert len(checked) >= 30
     assert db.session.scalar(select(func.count()).select_from(Post)) == 1
 
 

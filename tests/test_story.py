@@ -9,7 +9,7 @@ from .factories import PASSWORD, log_in, submit
 
 
 def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
-    client, app, runner
+    client, app, runner, make
 ):
     runner.invoke(args=["seed"])
 
@@ -31,7 +31,7 @@ def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
     assert response.status_code == 302
     assert response.headers["Location"] == "/b/treatments"
 
-    # She starts a thread and is taken to it.
+    # She starts a thread and is taken to it; as a newcomer, it waits for a moderator.
     response = submit(
         client,
         "/b/treatments/new",
@@ -40,11 +40,21 @@ def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
     assert response.status_code == 302
     thread_page = client.get(response.headers["Location"])
     assert "<strong>first cycle</strong>" in thread_page.text
+    assert "Waiting for a moderator" in thread_page.text
     thread = db.session.scalar(select(Thread).where(Thread.title == "Starting Ibrance next week"))
-
-    # Jun replies.
     client.post("/logout", data={"csrf_token": _token(client)})
-    jun = _register(client, "jun")
+    assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+
+    # A moderator approves it from the queue, and Rosa is told.
+    log_in(client, make.moderator("mo"))
+    assert "Starting Ibrance next week" in client.get("/mod/queue").text
+    submit(client, f"/mod/p/{thread.first_post_id}/approve")
+    client.post("/logout", data={"csrf_token": _token(client)})
+    assert "Any tips" in client.get(f"/t/{thread.id}", follow_redirects=True).text
+
+    # Jun, who has been here a while, replies.
+    jun = make.member("jun")
+    log_in(client, jun)
     response = submit(client, f"/t/{thread.id}/reply", {"body": "You've got this, Rosa."})
     assert response.status_code == 302
     reply_id = int(response.headers["Location"].rsplit("#p", 1)[1])
@@ -58,6 +68,7 @@ def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
     client.post("/logout", data={"csrf_token": _token(client)})
     rosa = db.session.scalar(select(User).where(User.username == "rosa"))
     log_in(client, rosa)
+    assert "approved your post" in client.get("/notifications").text
     response = submit(
         client,
         f"/p/{thread.first_post_id}/edit",

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from sqlalchemy import select
 
+from .. import policy
 from ..extensions import db
 from ..models import User
 
@@ -16,7 +17,11 @@ def init_login(login_manager) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
-        return db.session.scalar(select(User).where(User.session_token == session_token))
+        user = db.session.scalar(select(User).where(User.session_token == session_token))
+        # A suspension also ends sessions that began before it.
+        if user is None or policy.is_suspended(user) or not policy.can_log_in(user):
+            return None
+        return user
 
 
 from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

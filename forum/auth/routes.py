@@ -1,9 +1,9 @@
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import policy
 from ..forms import ActionForm
+from ..navigation import safe_next
 from ..services import accounts
 from . import bp
 from .forms import LoginForm, RegisterForm
@@ -11,21 +11,6 @@ from .forms import LoginForm, RegisterForm
 LOGIN_FAILED = (
     "That username or email and password don't match our records. Please check them and try again."
 )
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after logging in: only ever a path on this site."""
-    if not target:
-        return url_for("boards.index")
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith(("//", "/\\"))
-    ):
-        return url_for("boards.index")
-    return target
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -54,6 +39,11 @@ def login():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             form.password.errors.append(LOGIN_FAILED)
+        elif policy.is_suspended(user):
+            # Only the account's owner knows the password, so telling them why is safe.
+            return render_template(
+                "auth/suspended.html", suspension=accounts.current_suspension(user)
+            ), 403
         else:
             login_user(user, remember=form.remember.data)
             accounts.record_login(user)

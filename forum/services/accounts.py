@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Role, User, utcnow
+from ..models import Role, Sanction, SanctionKind, User, utcnow
 from ..policy import can_log_in
 
 SYSTEM_USERNAME = "harbor"
@@ -135,3 +135,18 @@ def system_account() -> User:
         db.session.add(user)
         db.session.flush()
     return user
+
+
+def current_suspension(user: User) -> Sanction | None:
+    """The suspension in force with the latest end, to tell the member why and until when."""
+    return db.session.scalar(
+        select(Sanction)
+        .where(
+            Sanction.user_id == user.id,
+            Sanction.kind == SanctionKind.SUSPENSION,
+            Sanction.lifted_at.is_(None),
+            Sanction.ends_at > utcnow(),
+        )
+        .order_by(Sanction.ends_at.desc())
+        .limit(1)
+    )

@@ -2,20 +2,43 @@
 
 Each function writes the post and every count it affects (thread, board, author) in one
 transaction, so a page never shows a count that disagrees with the posts beneath it.
+New members' first posts, posts on boards that need approval, and posts with a watched
+"hold" word are stored as held: only their author and staff see them until approved.
 """
 
 from datetime import timedelta
 
+from flask import current_app
 from slugify import slugify
 from sqlalchemy import func, select, update
 
+from .. import policy
 from ..extensions import db
 from ..markup import render_markdown
-from ..models import Board, Post, PostRevision, PostState, Thread, User, utcnow
+from ..models import (
+    Board,
+    Post,
+    PostRevision,
+    PostState,
+    Thread,
+    ThreadState,
+    User,
+    WordAction,
+    utcnow,
+)
+from . import watchwords
 
 SLUG_MAX_LENGTH = 80
 # A second identical submission this soon after the first is a double click, not a new post.
 DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+class BlockedWords(Exception):
+    """The text uses a word the site does not allow; nothing was stored."""
+
+    def __init__(self, phrases: list[str]):
+        super().__init__(", ".join(phrases))
+        self.phrases = phrases
 
 
 def thread_slug(title: str) -> str:
@@ -23,27 +46,61 @@ def thread_slug(title: str) -> str:
 
 
 def start_thread(board: Board, author: User, title: str, body: str, **thread_fields) -> Post:
-    """Open a thread in ``board`` and return its first post."""
+    """Open a thread in ``board`` and return its first post (held, if it must wait)."""
+    screening = _screen(author, board, f"{title}\n{body}")
     thread = Thread(
-        board=board, author=author, title=title, slug=thread_slug(title), **thread_fields
+        board=board,
+        author=author,
+        title=title,
+        slug=thread_slug(title),
+        state=ThreadState.HELD if screening.hold else ThreadState.VISIBLE,
+        **thread_fields,
     )
     db.session.add(thread)
     db.session.flush()
-    post = _add_post(thread, author, body)
-    db.session.execute(
-        update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
-    )
+    post = _add_post(thread, author, body, held=screening.hold)
+    if not screening.hold:
+        db.session.execute(
+            update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
+        )
+    _flag_if_watched(post, screening)
     db.session.commit()
     return post
 
 
 def reply(thread: Thread, author: User, body: str) -> Post:
-    post = _add_post(thread, author, body)
+    board = db.session.get(Board, thread.board_id)
+    screening = _screen(author, board, body)
+    post = _add_post(thread, author, body, held=screening.hold)
+    _flag_if_watched(post, screening)
     db.session.commit()
     return post
 
 
-def _add_post(thread: Thread, author: User, body: str) -> Post:
+class _Screening:
+    def __init__(self, hold: bool, flagged: list[str]):
+        self.hold = hold
+        self.flagged = flagged
+
+
+def _screen(author: User, board: Board, text: str) -> _Screening:
+    matches = watchwords.find(text) if not policy.is_staff(author) else {}
+    if matches.get(WordAction.BLOCK):
+        raise BlockedWords(matches[WordAction.BLOCK])
+    hold = bool(matches.get(WordAction.HOLD)) or policy.must_hold_for_approval(
+        author, board, current_app.config["FIRST_POSTS_HELD"]
+    )
+    return _Screening(hold=hold, flagged=matches.get(WordAction.FLAG, []))
+
+
+def _flag_if_watched(post: Post, screening: _Screening) -> None:
+    if screening.flagged:
+        from .moderation import flag_post  # moderation builds on posting, not the reverse
+
+        flag_post(post, f"Watched words: {', '.join(screening.flagged)}")
+
+
+def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Post:
     # Claiming the next number with an UPDATE locks the thread's row on PostgreSQL, so
     # concurrent replies queue up instead of racing for the same number.
     number = db.session.execute(
@@ -59,33 +116,42 @@ def _add_post(thread: Thread, author: User, body: str) -> Post:
         number=number,
         source=body,
         html=render_markdown(body),
+        state=PostState.HELD if held else PostState.VISIBLE,
         created_at=now,
     )
     db.session.add(post)
     db.session.flush()
     is_reply = number > 1
+    if not is_reply:
+        db.session.execute(
+            update(Thread).where(Thread.id == thread.id).values(first_post_id=post.id)
+        )
+    db.session.execute(update(User).where(User.id == author.id).values(last_seen_at=now))
+    if not held:
+        _count_new_post(thread, author, post, is_reply)
+    db.session.expire(thread)
+    return post
+
+
+def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) -> None:
     db.session.execute(
         update(Thread)
         .where(Thread.id == thread.id)
         .values(
             last_post_id=post.id,
-            last_post_at=now,
+            last_post_at=post.created_at,
             reply_count=Thread.reply_count + int(is_reply),
-            first_post_id=Thread.first_post_id if is_reply else post.id,
         )
     )
+    if thread.state is ThreadState.VISIBLE:
+        db.session.execute(
+            update(Board)
+            .where(Board.id == thread.board_id)
+            .values(post_count=Board.post_count + 1, last_post_id=post.id)
+        )
     db.session.execute(
-        update(Board)
-        .where(Board.id == thread.board_id)
-        .values(post_count=Board.post_count + 1, last_post_id=post.id)
+        update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
     )
-    db.session.execute(
-        update(User)
-        .where(User.id == author.id)
-        .values(post_count=User.post_count + 1, last_seen_at=now)
-    )
-    db.session.expire(thread)
-    return post
 
 
 def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | None:
@@ -96,7 +162,7 @@ def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | No
             Post.thread_id == thread.id,
             Post.author_id == author.id,
             Post.source == body,
-            Post.state == PostState.VISIBLE,
+            Post.state.in_([PostState.VISIBLE, PostState.HELD]),
             Post.created_at >= utcnow() - DUPLICATE_WINDOW,
         )
         .limit(1)
@@ -112,7 +178,7 @@ def recent_duplicate_thread(board: Board, author: User, title: str, body: str) -
             Thread.author_id == author.id,
             Thread.title == title,
             Post.source == body,
-            Post.state == PostState.VISIBLE,
+            Post.state.in_([PostState.VISIBLE, PostState.HELD]),
             Post.created_at >= utcnow() - DUPLICATE_WINDOW,
         )
         .limit(1)
@@ -121,15 +187,25 @@ def recent_duplicate_thread(board: Board, author: User, title: str, body: str) -
 
 def edit_post(post: Post, editor: User, body: str, title: str | None = None) -> None:
     """Change a post's text (and its thread's title, for an opening post), keeping the old."""
+    if not policy.is_staff(editor):
+        matches = watchwords.find(f"{title or ''}\n{body}")
+        if matches.get(WordAction.BLOCK):
+            raise BlockedWords(matches[WordAction.BLOCK])
+    revise_post(post, editor, body, title)
+    db.session.commit()
+
+
+def revise_post(post: Post, editor: User, body: str, title: str | None = None) -> bool:
+    """Store the new text, keeping the old as a revision. Returns whether anything changed."""
     thread = db.session.get(Thread, post.thread_id)
-    title_changes = post.is_opening_post and title is not None and title != thread.title
+    title_changes = post.id == thread.first_post_id and title is not None and title != thread.title
     if body == post.source and not title_changes:
-        return
+        return False
     db.session.add(
         PostRevision(
             post_id=post.id,
             editor_id=editor.id,
-            title=thread.title if post.is_opening_post else None,
+            title=thread.title if post.id == thread.first_post_id else None,
             source=post.source,
         )
     )
@@ -139,36 +215,77 @@ def edit_post(post: Post, editor: User, body: str, title: str | None = None) -> 
     if title_changes:
         thread.title = title
         thread.slug = thread_slug(title)
-    db.session.commit()
+    return True
 
 
 def delete_post(post: Post) -> None:
     """Withdraw a post: its words go, a placeholder keeps the conversation readable."""
-    if not post.is_visible:
+    if post.state not in (PostState.VISIBLE, PostState.HELD):
         return
     post.state = PostState.DELETED
-    thread = db.session.get(Thread, post.thread_id)
-    if not post.is_opening_post:
-        thread.reply_count -= 1
-    db.session.execute(
-        update(User).where(User.id == post.author_id).values(post_count=User.post_count - 1)
-    )
-    db.session.flush()
-    refresh_thread_last_post(thread)
-    db.session.flush()
-    board = db.session.get(Board, thread.board_id)
-    board.post_count -= 1
-    board.last_post_id = db.session.scalar(
-        select(func.max(Thread.last_post_id)).where(Thread.board_id == board.id)
-    )
+    recount_around(post)
     db.session.commit()
 
 
-def refresh_thread_last_post(thread: Thread) -> None:
+# Exact recounts, for every change but a new post (which counts incrementally, above).
+
+
+def recount_around(post: Post) -> None:
+    """Bring the counts of a post's thread, board and author back in line with the posts."""
+    db.session.flush()
+    thread = db.session.get(Thread, post.thread_id)
+    recount_thread(thread)
+    recount_board(db.session.get(Board, thread.board_id))
+    recount_member(db.session.get(User, post.author_id))
+
+
+def recount_thread(thread: Thread) -> None:
+    db.session.flush()
+    visible = select(Post).where(Post.thread_id == thread.id, Post.state == PostState.VISIBLE)
     last = db.session.execute(
-        select(Post.id, Post.created_at)
-        .where(Post.thread_id == thread.id, Post.state == PostState.VISIBLE)
-        .order_by(Post.number.desc())
-        .limit(1)
+        visible.with_only_columns(Post.id, Post.created_at).order_by(Post.number.desc()).limit(1)
     ).first()
+    first_post_id = db.session.scalar(
+        select(Post.id).where(Post.thread_id == thread.id).order_by(Post.number).limit(1)
+    )
+    thread.first_post_id = first_post_id
+    thread.post_count = db.session.scalar(
+        select(func.coalesce(func.max(Post.number), 0)).where(Post.thread_id == thread.id)
+    )
+    thread.reply_count = db.session.scalar(
+        select(func.count()).select_from(visible.where(Post.id != first_post_id).subquery())
+    )
     thread.last_post_id = last.id if last else None
+    thread.last_post_at = last.created_at if last else thread.created_at
+    db.session.flush()
+
+
+def recount_board(board: Board) -> None:
+    db.session.flush()
+    visible_threads = select(Thread.id).where(
+        Thread.board_id == board.id, Thread.state == ThreadState.VISIBLE
+    )
+    board.thread_count = db.session.scalar(
+        select(func.count()).select_from(visible_threads.subquery())
+    )
+    board.post_count = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.thread_id.in_(visible_threads), Post.state == PostState.VISIBLE)
+    )
+    board.last_post_id = db.session.scalar(
+        select(func.max(Thread.last_post_id)).where(
+            Thread.board_id == board.id, Thread.state == ThreadState.VISIBLE
+        )
+    )
+    db.session.flush()
+
+
+def recount_member(user: User) -> None:
+    db.session.flush()
+    user.post_count = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+    )
+    db.session.flush()

@@ -1,6 +1,10 @@
 from flask_wtf import FlaskForm
+from wtforms import RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from ..forms import body_field, title_field
+from ..forms import body_field, refuse_nul, title_field
+from ..models import REPORT_REASON_CHOICES
+from ..text import clean_multiline
 
 
 class NewThreadForm(FlaskForm):
@@ -18,3 +22,16 @@ class EditPostForm(FlaskForm):
 
 class EditOpeningPostForm(EditPostForm):
     title = title_field()
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField(
+        "What's wrong?",
+        choices=REPORT_REASON_CHOICES,
+        validators=[InputRequired("Please choose what's wrong.")],
+    )
+    note = TextAreaField(
+        "Anything a moderator should know (optional)",
+        filters=[clean_multiline],
+        validators=[refuse_nul, Length(max=1000)],
+    )

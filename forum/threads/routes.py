@@ -3,10 +3,38 @@ from flask_login import current_user, login_required
 
 from .. import models, policy
 from ..forms import ActionForm
+from ..models import REPORT_REASON_CHOICES, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
-from ..services import posting
+from ..services import moderation, posting
+from ..services.posting import BlockedWords
 from . import bp
-from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm
+from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm, ReportForm
+
+HELD_MESSAGE = (
+    "Thank you. A moderator will look at your post shortly (we do this for new members' "
+    "first posts, to keep scams out). Until then, only you can see it."
+)
+
+
+def blocked_message(error: BlockedWords) -> str:
+    return (
+        f"Your post uses words this community doesn't allow ({error}). "
+        "Please change them and send again; your text is kept below."
+    )
+
+
+def silenced_or_forbidden():
+    """Explain a silence rather than showing a bare 403."""
+    if policy.is_member(current_user) and not policy.can_speak(current_user):
+        return render_template("threads/silenced.html"), 403
+    abort(403)
+
+
+def visible_thread_or_404(thread_id: int) -> models.Thread:
+    thread = models.thread_with_board(thread_id)
+    if thread is None or not policy.can_see_thread(current_user, thread):
+        abort(404)
+    return thread
 
 
 def posts_per_page() -> int:
@@ -27,6 +55,11 @@ def post_url(post: models.Post, thread: models.Thread) -> str:
 @bp.get("/t/<int:thread_id>/<slug>")
 def thread(thread_id: int, slug: str | None = None):
     thread = models.thread_with_board(thread_id) or abort(404)
+    if thread.state is ThreadState.MERGED:
+        merged = visible_thread_or_404(thread.merged_into_id)
+        return redirect(url_for("threads.thread", thread_id=merged.id, slug=merged.slug), 301)
+    if not policy.can_see_thread(current_user, thread):
+        abort(404)
     if slug != thread.slug:
         return redirect(
             url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **request.args),
@@ -43,26 +76,35 @@ def thread(thread_id: int, slug: str | None = None):
         posts=posts,
         page=page,
         reply_form=reply_form,
-        action_form=ActionForm(),
+        mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
     )
+
+
+def moderator_tools() -> dict:
+    """What the moderator menu on a thread offers: where to move it, why to hide a post."""
+    return {"boards": models.all_boards(), "categories": REPORT_REASON_CHOICES}
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
 def new_thread(slug: str):
     board = models.board_by_slug(slug) or abort(404)
-    if not policy.can_start_thread(current_user):
-        abort(403)
+    if not policy.can_start_thread(current_user, board):
+        return silenced_or_forbidden()
     form = NewThreadForm()
     if form.validate_on_submit():
         title, body = form.title.data, form.body.data
         post = posting.recent_duplicate_thread(board, current_user, title, body)
-        if post is not None:
-            flash("You had already started this thread, so we didn't post it twice.", "info")
-        else:
-            post = posting.start_thread(board, current_user, title, body)
-            flash("Your thread is up. Thank you for sharing.", "success")
-        return redirect(post_url(post, models.thread_with_board(post.thread_id)))
+        try:
+            if post is not None:
+                flash("You had already started this thread, so we didn't post it twice.", "info")
+            else:
+                post = posting.start_thread(board, current_user, title, body)
+                flash(HELD_MESSAGE if post.is_held else "Your thread is up. Thank you for sharing.",
+                      "success")  # fmt: skip
+            return redirect(post_url(post, models.thread_with_board(post.thread_id)))
+        except BlockedWords as error:
+            form.body.errors.append(blocked_message(error))
     return render_template("threads/new.html", board=board, form=form)
 
 
@@ -78,24 +120,59 @@ def reply(thread_id: int):
         ]
         return render_template("threads/reply.html", thread=None, form=form), 404
     if not policy.can_reply(current_user, thread):
-        form.body.errors = ["This thread has been locked, so replies are closed. "
-                            "Your words are below so you can keep them."]  # fmt: skip
+        form.body.errors = [reply_refusal(thread)]
         return render_template("threads/reply.html", thread=thread, form=form), 409
     if not form.validate_on_submit():
         return render_template("threads/reply.html", thread=thread, form=form)
     post = posting.recent_duplicate_reply(thread, current_user, form.body.data)
     if post is not None:
         flash("That reply was already posted, so we didn't post it twice.", "info")
-    else:
+        return redirect(post_url(post, thread))
+    try:
         post = posting.reply(thread, current_user, form.body.data)
-        flash("Your reply is posted.", "success")
+    except BlockedWords as error:
+        form.body.errors.append(blocked_message(error))
+        return render_template("threads/reply.html", thread=thread, form=form)
+    flash(HELD_MESSAGE if post.is_held else "Your reply is posted.", "success")
     return redirect(post_url(post, thread))
+
+
+def reply_refusal(thread: models.Thread) -> str:
+    keep = " Your words are below so you can keep them."
+    if not policy.can_speak(current_user):
+        return "Your account can't post at the moment." + keep
+    if not policy.can_see_thread(current_user, thread):
+        return "This thread is no longer available." + keep
+    return "This thread has been locked, so replies are closed." + keep
 
 
 @bp.get("/p/<int:post_id>")
 def post(post_id: int):
     post = models.post_with_thread(post_id) or abort(404)
+    visible = policy.can_read_post(current_user, post) or policy.shows_placeholder(
+        current_user, post
+    )
+    if not visible or not policy.can_see_thread(current_user, post.thread):
+        abort(404)
     return redirect(post_url(post, post.thread))
+
+
+@bp.route("/p/<int:post_id>/report", methods=["GET", "POST"])
+@login_required
+def report(post_id: int):
+    post, thread = post_allowed_or_abort(
+        post_id, lambda user, post, _: policy.can_report(user, post)
+    )
+    form = ReportForm()
+    if form.validate_on_submit():
+        filed = moderation.report_post(
+            post, current_user, ReportReason(form.reason.data), form.note.data or ""
+        )
+        flash("Thank you for telling us. A moderator will look at it soon." if filed
+              else "You've already reported this post. A moderator will look at it soon.",
+              "success")  # fmt: skip
+        return redirect(post_url(post, thread))
+    return render_template("threads/report.html", post=post, thread=thread, form=form)
 
 
 def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
@@ -114,9 +191,13 @@ def edit_post(post_id: int):
     form = form_class(data={"body": post.source, "title": thread.title})
     if form.validate_on_submit():
         title = form.title.data if post.is_opening_post else None
-        posting.edit_post(post, current_user, form.body.data, title=title)
-        flash("Your changes are saved.", "success")
-        return redirect(post_url(post, thread))
+        try:
+            posting.edit_post(post, current_user, form.body.data, title=title)
+        except BlockedWords as error:
+            form.body.errors.append(blocked_message(error))
+        else:
+            flash("Your changes are saved.", "success")
+            return redirect(post_url(post, thread))
     return render_template("threads/edit.html", post=post, thread=thread, form=form)
 
 

@@ -1,4 +1,4 @@
-"""Members' public profiles."""
+"""Members' public profiles, notifications and moderators' messages to them."""
 
 from flask import Blueprint
 

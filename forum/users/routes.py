@@ -1,9 +1,15 @@
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from .. import models
+from ..forms import ActionForm
+from ..navigation import safe_next
+from ..services import moderation
+from ..services import notifications as notices
 from . import bp
 
 RECENT_POSTS = 20
+NOTIFICATIONS_SHOWN = 100
 
 
 @bp.get("/u/<username>")
@@ -11,3 +17,28 @@ def profile(username: str):
     member = models.member_by_username(username) or abort(404)
     posts = models.recent_posts_by(member, RECENT_POSTS)
     return render_template("users/profile.html", member=member, posts=posts)
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    items = models.notifications_for(current_user, NOTIFICATIONS_SHOWN)
+    return render_template("users/notifications.html", notifications=items, form=ActionForm())
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_notifications_read():
+    if ActionForm().validate_on_submit():
+        notices.mark_all_read(current_user)
+        flash("All caught up.", "info")
+    return redirect(url_for("users.notifications"))
+
+
+@bp.post("/warnings/acknowledge")
+@login_required
+def acknowledge_warnings():
+    if ActionForm().validate_on_submit():
+        moderation.acknowledge_warnings(current_user)
+        flash("Thank you. The message is put away.", "info")
+    return redirect(safe_next(request.form.get("next")))

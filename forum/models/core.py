@@ -1,4 +1,4 @@
-"""Harbor's domain: members, boards, threads and posts.
+"""Members, boards, threads and posts.
 
 Counts and "last post" are stored (denormalised) so that pages read them in one query;
 the services that write posts keep them exact in the same transaction.
@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, contains_eager, joinedload, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from ..extensions import db
 
 
 def utcnow() -> datetime:
@@ -47,9 +47,23 @@ class Role(enum.Enum):
     ADMIN = "admin"
 
 
+# Suspensions "for good" end at the end of time, so one comparison covers both kinds.
+FOREVER = datetime(9999, 12, 31)
+
+
 class PostState(enum.Enum):
     VISIBLE = "visible"
     DELETED = "deleted"  # by its author; kept as a placeholder so the thread still reads
+    HELD = "held"  # waiting for a moderator's approval; only its author and staff see it
+    HIDDEN = "hidden"  # removed by a moderator; readers see a placeholder and the reason
+    REJECTED = "rejected"  # held, then not approved
+
+
+class ThreadState(enum.Enum):
+    VISIBLE = "visible"
+    HELD = "held"  # its opening post waits for approval
+    HIDDEN = "hidden"  # hidden by a moderator from everyone but staff and its author
+    MERGED = "merged"  # its posts joined another thread; its address redirects there
 
 
 class User(UserMixin, db.Model):
@@ -71,6 +85,13 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
     post_count: Mapped[int] = mapped_column(default=0)
+    # A new member's first posts wait for approval until this many have been approved.
+    approved_post_count: Mapped[int] = mapped_column(default=0)
+    # Copies of the member's current sanctions, so every page can check them for free.
+    silenced_until: Mapped[datetime | None]
+    suspended_until: Mapped[datetime | None]
+    has_pending_warning: Mapped[bool] = mapped_column(default=False)
+    unread_notifications: Mapped[int] = mapped_column(default=0)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 
@@ -80,6 +101,10 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return self.session_token
 
+    @staticmethod
+    def new_token() -> str:
+        return new_session_token()
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -87,6 +112,12 @@ class User(UserMixin, db.Model):
         if self.is_system or not self.password_hash:
             return False
         return check_password_hash(self.password_hash, password)
+
+    def is_silenced(self, now: datetime) -> bool:
+        return self.silenced_until is not None and self.silenced_until > now
+
+    def is_suspended(self, now: datetime) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now
 
     @property
     def avatar_colour(self) -> int:
@@ -104,6 +135,8 @@ class Board(db.Model):
     position: Mapped[int] = mapped_column(default=0, index=True)
     # Which of the ten things in the seed article this board carries (1-10), if any.
     topic: Mapped[int | None] = mapped_column(unique=True)
+    # Every post here waits for a moderator, whoever writes it.
+    requires_approval: Mapped[bool] = mapped_column(default=False)
     thread_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_id: Mapped[int | None] = mapped_column(
@@ -130,6 +163,10 @@ class Thread(db.Model):
     slug: Mapped[str] = mapped_column(String(80))
     is_pinned: Mapped[bool] = mapped_column(default=False)
     is_locked: Mapped[bool] = mapped_column(default=False)
+    lock_reason: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[ThreadState] = mapped_column(_enum(ThreadState), default=ThreadState.VISIBLE)
+    # Set when merged away: links to this thread then lead to the one it joined.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Every post ever placed in the thread, placeholders included: numbers posts and pages.
@@ -155,6 +192,10 @@ class Thread(db.Model):
     def __repr__(self) -> str:
         return f"<Thread {self.id} {self.title!r}>"
 
+    @property
+    def is_visible(self) -> bool:
+        return self.state is ThreadState.VISIBLE
+
 
 class Post(db.Model):
     __tablename__ = "posts"
@@ -174,6 +215,9 @@ class Post(db.Model):
     state: Mapped[PostState] = mapped_column(_enum(PostState), default=PostState.VISIBLE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
+    edited_by_staff: Mapped[bool] = mapped_column(default=False)
+    # Why a moderator hid or rejected it: a ReportReason value, shown to readers.
+    removal_reason: Mapped[str | None] = mapped_column(String(20))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
     author: Mapped[User] = relationship(back_populates="posts", lazy="raise_on_sql")
@@ -186,6 +230,14 @@ class Post(db.Model):
         return self.state is PostState.VISIBLE
 
     @property
+    def is_held(self) -> bool:
+        return self.state is PostState.HELD
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.state is PostState.HIDDEN
+
+    @property
     def is_opening_post(self) -> bool:
         return self.number == 1
 
@@ -196,6 +248,13 @@ class Post(db.Model):
 
 
 Index("ix_posts_author_created", Post.author_id, Post.created_at)
+# The approval queue: held posts, oldest first, without reading the others.
+Index(
+    "ix_posts_held",
+    Post.created_at,
+    sqlite_where=Post.state == PostState.HELD,
+    postgresql_where=Post.state == PostState.HELD,
+)
 
 
 class PostRevision(db.Model):
@@ -210,86 +269,4 @@ class PostRevision(db.Model):
     source: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-
-# Queries the pages read, kept beside the models they return.
-
-
-def boards_for_index() -> list[Board]:
-    last_post = joinedload(Board.last_post)
-    return list(
-        db.session.scalars(
-            select(Board)
-            .options(
-                last_post.joinedload(Post.author),
-                last_post.joinedload(Post.thread),
-            )
-            .order_by(Board.position, Board.id)
-        )
-    )
-
-
-def board_by_slug(slug: str) -> Board | None:
-    return db.session.scalar(select(Board).where(Board.slug == slug))
-
-
-def threads_for_board(board: Board, offset: int, limit: int) -> list[Thread]:
-    return list(
-        db.session.scalars(
-            select(Thread)
-            .where(Thread.board_id == board.id)
-            .options(
-                joinedload(Thread.author),
-                joinedload(Thread.last_post).joinedload(Post.author),
-            )
-            .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-    )
-
-
-def thread_with_board(thread_id: int) -> Thread | None:
-    return db.session.scalar(
-        select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.board))
-    )
-
-
-def posts_for_thread(thread: Thread, first_number: int, limit: int) -> list[Post]:
-    # Posts are numbered densely, so a page is an indexed range, however long the thread.
-    return list(
-        db.session.scalars(
-            select(Post)
-            .where(
-                Post.thread_id == thread.id,
-                Post.number >= first_number,
-                Post.number < first_number + limit,
-            )
-            .options(joinedload(Post.author))
-            .order_by(Post.number)
-        )
-    )
-
-
-def post_with_thread(post_id: int) -> Post | None:
-    return db.session.scalar(
-        select(Post)
-        .where(Post.id == post_id)
-        .options(joinedload(Post.thread).joinedload(Thread.board))
-    )
-
-
-def member_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username_key == username.lower()))
-
-
-def recent_posts_by(user: User, limit: int) -> list[Post]:
-    return list(
-        db.session.scalars(
-            select(Post)
-            .join(Post.thread)
-            .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
-            .options(contains_eager(Post.thread))
-            .order_by(Post.created_at.desc(), Post.id.desc())
-            .limit(limit)
-        )
-    )
+    editor: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -1,0 +1,277 @@
+"""The read queries pages use, each loading what its page shows in one statement."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from ..extensions import db
+from .core import Board, Post, PostRevision, PostState, Thread, User
+from .moderation import (
+    Case,
+    CaseStatus,
+    ModerationLog,
+    Notification,
+    Report,
+    Sanction,
+    SanctionKind,
+    StaffNote,
+    WatchedWord,
+)
+
+
+def boards_for_index() -> list[Board]:
+    last_post = joinedload(Board.last_post)
+    return list(
+        db.session.scalars(
+            select(Board)
+            .options(
+                last_post.joinedload(Post.author),
+                last_post.joinedload(Post.thread),
+            )
+            .order_by(Board.position, Board.id)
+        )
+    )
+
+
+def board_by_slug(slug: str) -> Board | None:
+    return db.session.scalar(select(Board).where(Board.slug == slug))
+
+
+def threads_for_board(board: Board, offset: int, limit: int) -> list[Thread]:
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .where(Thread.board_id == board.id)
+            .options(
+                joinedload(Thread.author),
+                joinedload(Thread.last_post).joinedload(Post.author),
+            )
+            .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def thread_with_board(thread_id: int) -> Thread | None:
+    return db.session.scalar(
+        select(Thread).where(Thread.id == thread_id).options(joinedload(Thread.board))
+    )
+
+
+def posts_for_thread(thread: Thread, first_number: int, limit: int) -> list[Post]:
+    # Posts are numbered densely, so a page is an indexed range, however long the thread.
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(
+                Post.thread_id == thread.id,
+                Post.number >= first_number,
+                Post.number < first_number + limit,
+            )
+            .options(joinedload(Post.author))
+            .order_by(Post.number)
+        )
+    )
+
+
+def post_with_thread(post_id: int) -> Post | None:
+    return db.session.scalar(
+        select(Post)
+        .where(Post.id == post_id)
+        .options(joinedload(Post.thread).joinedload(Thread.board))
+    )
+
+
+def member_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username_key == username.lower()))
+
+
+def recent_posts_by(user: User, limit: int) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post)
+            .join(Post.thread)
+            .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+            .options(contains_eager(Post.thread))
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# The moderators' queues and records.
+
+
+def open_cases(offset: int, limit: int) -> list[Case]:
+    """The reports queue: one row per post, urgent first, most recently reported next."""
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.status == CaseStatus.OPEN)
+            .options(
+                joinedload(Case.post).joinedload(Post.thread),
+                joinedload(Case.subject),
+                selectinload(Case.reports).joinedload(Report.reporter),
+            )
+            .order_by(Case.is_urgent.desc(), Case.updated_at.desc(), Case.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).unique()
+    )
+
+
+def count_open_cases(urgent_only: bool = False, auto_hidden_only: bool = False) -> int:
+    statement = select(func.count()).select_from(Case).where(Case.status == CaseStatus.OPEN)
+    if urgent_only:
+        statement = statement.where(Case.is_urgent)
+    if auto_hidden_only:
+        statement = statement.where(Case.auto_hidden)
+    return db.session.scalar(statement)
+
+
+def held_posts(offset: int, limit: int) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.state == PostState.HELD)
+            .options(joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author))
+            .order_by(Post.created_at, Post.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def count_held_posts() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Post).where(Post.state == PostState.HELD)
+    )
+
+
+def case_by_id(case_id: int) -> Case | None:
+    return db.session.get(Case, case_id)
+
+
+def posts_by_member_for_staff(user: User, limit: int) -> list[Post]:
+    return list(
+        db.session.scalars(
+            select(Post)
+            .where(Post.author_id == user.id)
+            .options(joinedload(Post.thread))
+            .order_by(Post.created_at.desc(), Post.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def cases_about(user: User, limit: int) -> list[Case]:
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.subject_id == user.id)
+            .options(selectinload(Case.reports), joinedload(Case.post).joinedload(Post.thread))
+            .order_by(Case.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def sanctions_of(user: User) -> list[Sanction]:
+    return list(
+        db.session.scalars(
+            select(Sanction)
+            .where(Sanction.user_id == user.id)
+            .options(joinedload(Sanction.created_by))
+            .order_by(Sanction.id.desc())
+        )
+    )
+
+
+def pending_warnings_for(user: User) -> list[Sanction]:
+    return list(
+        db.session.scalars(
+            select(Sanction).where(
+                Sanction.user_id == user.id,
+                Sanction.kind == SanctionKind.WARNING,
+                Sanction.acknowledged_at.is_(None),
+                Sanction.lifted_at.is_(None),
+            )
+        )
+    )
+
+
+def staff_notes_about(user: User) -> list[StaffNote]:
+    return list(
+        db.session.scalars(
+            select(StaffNote)
+            .where(StaffNote.user_id == user.id)
+            .options(joinedload(StaffNote.author))
+            .order_by(StaffNote.id.desc())
+        )
+    )
+
+
+def log_entries(offset: int, limit: int, actor=None, action=None, subject=None):
+    """The moderation log, newest first, optionally narrowed; returns (entries, total)."""
+    conditions = []
+    if actor is not None:
+        conditions.append(ModerationLog.actor_id == actor.id)
+    if action:
+        conditions.append(ModerationLog.action == action)
+    if subject is not None:
+        conditions.append(ModerationLog.subject_id == subject.id)
+    total = db.session.scalar(select(func.count()).select_from(ModerationLog).where(*conditions))
+    entries = db.session.scalars(
+        select(ModerationLog)
+        .where(*conditions)
+        .options(joinedload(ModerationLog.actor), joinedload(ModerationLog.subject))
+        .order_by(ModerationLog.id.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return list(entries), total
+
+
+def log_entries_for_post(post: Post) -> list[ModerationLog]:
+    return list(
+        db.session.scalars(
+            select(ModerationLog)
+            .where(ModerationLog.post_id == post.id)
+            .options(joinedload(ModerationLog.actor))
+            .order_by(ModerationLog.id)
+        )
+    )
+
+
+def revisions_of(post: Post) -> list[PostRevision]:
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post.id)
+            .options(joinedload(PostRevision.editor))
+            .order_by(PostRevision.id.desc())
+        )
+    )
+
+
+def watched_words() -> list[WatchedWord]:
+    return list(db.session.scalars(select(WatchedWord).order_by(WatchedWord.phrase_key)))
+
+
+def watched_word_by_id(word_id: int) -> WatchedWord | None:
+    return db.session.get(WatchedWord, word_id)
+
+
+def all_boards() -> list[Board]:
+    return list(db.session.scalars(select(Board).order_by(Board.position, Board.id)))
+
+
+def notifications_for(user: User, limit: int) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,119 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..forms import NotBlank, body_field, refuse_nul, title_field
+from ..models import REPORT_REASON_CHOICES, Resolution, Role, WordAction
+from ..text import clean_line, clean_multiline
+
+REASON_MAX_LENGTH = 1000
+# How long a silence or suspension lasts, in hours; 0 means until lifted.
+DURATIONS = [("24", "1 day"), ("72", "3 days"), ("168", "1 week"), ("720", "30 days"),
+             ("0", "Until lifted")]  # fmt: skip
+
+
+def reason_field(required: bool = False, label: str = "Reason") -> TextAreaField:
+    validators = [refuse_nul, Length(max=REASON_MAX_LENGTH)]
+    if required:
+        validators.insert(0, NotBlank("Please give a reason: it goes in the log."))
+    return TextAreaField(
+        label, filters=[clean_multiline], validators=validators,
+        description=None if required else "Optional; kept in the moderation log.",
+    )  # fmt: skip
+
+
+class ReasonForm(FlaskForm):
+    reason = reason_field()
+
+
+class RequiredReasonForm(FlaskForm):
+    reason = reason_field(required=True)
+
+
+class MoveForm(ReasonForm):
+    board = SelectField("Move to board", validators=[InputRequired()])
+
+
+class RenameForm(ReasonForm):
+    title = title_field("New title")
+
+
+class MergeForm(ReasonForm):
+    into = IntegerField(
+        "Merge into thread number",
+        validators=[InputRequired("Which thread should these posts join?"), NumberRange(min=1)],
+    )
+
+
+class SplitForm(ReasonForm):
+    title = title_field("Title of the new thread")
+    posts = SelectMultipleField("Replies to move", coerce=int)
+
+
+class HidePostForm(ReasonForm):
+    category = SelectField("Why", choices=REPORT_REASON_CHOICES, default="other")
+
+
+class StaffEditForm(ReasonForm):
+    body = body_field("Post text")
+
+
+class ResolveForm(FlaskForm):
+    resolution = SelectField(
+        "Decision",
+        choices=[(Resolution.DISMISSED.value, "Dismiss: nothing wrong"),
+                 (Resolution.HIDDEN.value, "Hide the post"),
+                 (Resolution.HIDDEN_AND_WARNED.value, "Hide the post and warn the author")],
+    )  # fmt: skip
+    reason = reason_field()
+
+
+class SanctionForm(FlaskForm):
+    reason = reason_field(required=True, label="Reason (the member sees this)")
+    duration = SelectField("For how long", choices=DURATIONS, default="72")
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Private staff note",
+        filters=[clean_multiline],
+        validators=[NotBlank("Write the note first."), refuse_nul, Length(max=REASON_MAX_LENGTH)],
+    )
+
+
+class RoleForm(ReasonForm):
+    role = SelectField("Role", choices=[(role.value, role.value.title()) for role in Role])
+
+
+class WordForm(FlaskForm):
+    phrase = StringField(
+        "Word or phrase",
+        filters=[clean_line],
+        validators=[NotBlank("Type a word or phrase."), refuse_nul, Length(max=100)],
+    )
+    action = SelectField(
+        "What happens",
+        choices=[(WordAction.BLOCK.value, "Block: refuse the post, keep the text"),
+                 (WordAction.HOLD.value, "Hold the post for approval"),
+                 (WordAction.FLAG.value, "Flag: publish, and report it to moderators")],
+    )  # fmt: skip
+
+
+class BoardSettingsForm(ReasonForm):
+    requires_approval = BooleanField("Every post on this board waits for approval")
+
+
+class LogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField("Moderator", filters=[clean_line], validators=[Optional()])
+    action = SelectField("Action", validators=[Optional()])
+    member = StringField("Member", filters=[clean_line], validators=[Optional()])

@@ -1,0 +1,468 @@
+"""What moderators do, each action committed together with its moderation-log entry.
+
+Every public function here changes something, writes exactly one ModerationLog row
+describing it, and commits once: an action without its log entry cannot exist.
+"""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .. import policy
+from ..extensions import db
+from ..models import (
+    FOREVER,
+    Board,
+    Case,
+    CaseStatus,
+    ModerationLog,
+    Post,
+    PostState,
+    Report,
+    ReportReason,
+    Resolution,
+    Sanction,
+    SanctionKind,
+    StaffNote,
+    Thread,
+    ThreadState,
+    User,
+    WatchedWord,
+    WordAction,
+    utcnow,
+)
+from . import notifications, posting, watchwords
+from .accounts import system_account
+
+# Every action the log can hold, for the log page's filter.
+LOG_ACTIONS = (
+    "pin", "unpin", "lock", "unlock", "move", "rename", "hide-thread", "restore-thread",
+    "merge", "split", "hide-post", "restore-post", "edit-post", "auto-hide",
+    "resolve-dismissed", "resolve-hidden", "resolve-hidden-warned", "approve", "reject",
+    "warn", "silence", "suspend", "lift", "note", "watch-word", "unwatch-word", "set-role",
+    "board-approval",
+)  # fmt: skip
+
+
+class AlreadyHandled(Exception):
+    """Someone else dealt with this first; nothing was changed."""
+
+
+def _log(actor: User, action: str, reason: str = "", **about) -> ModerationLog:
+    details = about.pop("details", {})
+    entry = ModerationLog(actor_id=actor.id, action=action, reason=reason or "", details=details)
+    for name in ("subject", "thread", "post", "case"):
+        if about.get(name) is not None:
+            setattr(entry, f"{name}_id", about[name].id)
+    db.session.add(entry)
+    return entry
+
+
+# Curating threads
+
+
+def set_pinned(thread: Thread, actor: User, pinned: bool, reason: str = "") -> None:
+    _log(actor, "pin" if pinned else "unpin", reason, thread=thread,
+         details={"pinned": [thread.is_pinned, pinned]})  # fmt: skip
+    thread.is_pinned = pinned
+    db.session.commit()
+
+
+def set_locked(thread: Thread, actor: User, locked: bool, reason: str = "") -> None:
+    _log(actor, "lock" if locked else "unlock", reason, thread=thread,
+         details={"locked": [thread.is_locked, locked]})  # fmt: skip
+    thread.is_locked = locked
+    thread.lock_reason = (reason or None) if locked else None
+    db.session.commit()
+
+
+def move_thread(thread: Thread, actor: User, board: Board, reason: str = "") -> None:
+    source = db.session.get(Board, thread.board_id)
+    _log(actor, "move", reason, thread=thread, details={"board": [source.slug, board.slug]})
+    thread.board_id = board.id
+    db.session.flush()
+    posting.recount_board(source)
+    posting.recount_board(board)
+    db.session.commit()
+
+
+def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> None:
+    _log(actor, "rename", reason, thread=thread, details={"title": [thread.title, title]})
+    thread.title = title
+    thread.slug = posting.thread_slug(title)
+    db.session.commit()
+
+
+def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
+    state = ThreadState.HIDDEN if hidden else ThreadState.VISIBLE
+    _log(actor, "hide-thread" if hidden else "restore-thread", reason, thread=thread,
+         subject=_author(thread), details={"state": [thread.state.value, state.value]})  # fmt: skip
+    thread.state = state
+    posting.recount_board(db.session.get(Board, thread.board_id))
+    db.session.commit()
+
+
+def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -> None:
+    """Move every post of ``thread`` to the end of ``into``; the old address redirects."""
+    _log(actor, "merge", reason, thread=thread, details={"into": into.id})
+    offset = into.post_count
+    db.session.execute(
+        update(Post).where(Post.thread_id == thread.id)
+        .values(thread_id=into.id, number=Post.number + offset)
+    )  # fmt: skip
+    thread.state = ThreadState.MERGED
+    thread.merged_into_id = into.id
+    thread.first_post_id = thread.last_post_id = None
+    thread.post_count = thread.reply_count = 0
+    db.session.flush()
+    posting.recount_thread(into)
+    for board_id in {thread.board_id, into.board_id}:
+        posting.recount_board(db.session.get(Board, board_id))
+    db.session.commit()
+
+
+def split_thread(thread: Thread, actor: User, post_ids: list[int], title: str,
+                 reason: str = "") -> Thread:  # fmt: skip
+    """Move the chosen replies, in order, into a new thread in the same board."""
+    posts = db.session.scalars(
+        select(Post)
+        .where(Post.thread_id == thread.id, Post.id.in_(post_ids), Post.id != thread.first_post_id)
+        .order_by(Post.number)
+    ).all()
+    if not posts:
+        raise ValueError("Choose at least one reply to move.")
+    first = posts[0]
+    new = Thread(
+        board_id=thread.board_id, author_id=first.author_id, title=title,
+        slug=posting.thread_slug(title), created_at=first.created_at,
+    )  # fmt: skip
+    db.session.add(new)
+    db.session.flush()
+    for number, post in enumerate(posts, start=1):
+        post.thread_id, post.number = new.id, -number  # negative until the old numbers are gone
+    db.session.flush()
+    for post in posts:
+        post.number = -post.number
+    _log(actor, "split", reason, thread=thread,
+         details={"new_thread": new.id, "posts": [post.id for post in posts]})  # fmt: skip
+    _renumber(thread)
+    posting.recount_thread(thread)
+    posting.recount_thread(new)
+    posting.recount_board(db.session.get(Board, thread.board_id))
+    db.session.commit()
+    return new
+
+
+def _renumber(thread: Thread) -> None:
+    """Close the gaps a split leaves, so pages stay twenty posts long."""
+    posts = db.session.scalars(
+        select(Post).where(Post.thread_id == thread.id).order_by(Post.number)
+    ).all()
+    for post in posts:
+        post.number = -post.number
+    db.session.flush()
+    for number, post in enumerate(posts, start=1):
+        post.number = number
+    db.session.flush()
+
+
+def _author(thread: Thread) -> User:
+    return db.session.get(User, thread.author_id)
+
+
+# Curating posts
+
+
+def hide_post(post: Post, actor: User, category: ReportReason, reason: str = "",
+              case: Case | None = None) -> None:  # fmt: skip
+    _hide(post, category)
+    _log(actor, "hide-post", reason, post=post, subject=_post_author(post), case=case,
+         details={"category": category.value})  # fmt: skip
+    db.session.commit()
+
+
+def _hide(post: Post, category: ReportReason) -> None:
+    post.state = PostState.HIDDEN
+    post.removal_reason = category.value
+    posting.recount_around(post)
+
+
+def restore_post(post: Post, actor: User, reason: str = "") -> None:
+    _log(actor, "restore-post", reason, post=post, subject=_post_author(post),
+         details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
+    post.state = PostState.VISIBLE
+    post.removal_reason = None
+    posting.recount_around(post)
+    db.session.commit()
+
+
+def staff_edit_post(post: Post, actor: User, body: str, reason: str = "") -> None:
+    if posting.revise_post(post, actor, body):
+        post.edited_by_staff = True
+        _log(actor, "edit-post", reason, post=post, subject=_post_author(post))
+        db.session.commit()
+
+
+def _post_author(post: Post) -> User:
+    return db.session.get(User, post.author_id)
+
+
+# Reports
+
+
+def report_post(post: Post, reporter: User, reason: ReportReason, note: str = "") -> bool:
+    """File a report; False if this member already has an open report of this post."""
+    if db.session.scalar(
+        select(Report.id).where(
+            Report.post_id == post.id, Report.reporter_id == reporter.id, Report.is_open
+        )
+    ):
+        return False
+    case = _open_case(post, urgent=reason.is_urgent)
+    db.session.add(
+        Report(case_id=case.id, post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
+    )
+    case.report_count += 1
+    case.updated_at = utcnow()
+    if (
+        case.report_count >= current_app.config["REPORTS_TO_HIDE"]
+        and post.state is PostState.VISIBLE
+    ):
+        _hide(post, _most_reported_reason(case, reason))
+        case.auto_hidden = True
+        _log(system_account(), "auto-hide", f"{case.report_count} members reported it",
+             post=post, subject=_post_author(post), case=case)  # fmt: skip
+    db.session.commit()
+    return True
+
+
+def flag_post(post: Post, note: str) -> None:
+    """An automatic report by the site itself (a watched word). The caller commits."""
+    case = _open_case(post, urgent=False)
+    db.session.add(
+        Report(case_id=case.id, post_id=post.id, reporter_id=system_account().id,
+               reason=ReportReason.OTHER, note=note)
+    )  # fmt: skip
+    case.report_count += 1
+
+
+def _open_case(post: Post, urgent: bool) -> Case:
+    case = db.session.scalar(
+        select(Case).where(Case.post_id == post.id, Case.status == CaseStatus.OPEN)
+    )
+    if case is None:
+        case = Case(post_id=post.id, subject_id=post.author_id, report_count=0)
+        db.session.add(case)
+    case.is_urgent = case.is_urgent or urgent
+    db.session.flush()
+    return case
+
+
+def _most_reported_reason(case: Case, latest: ReportReason) -> ReportReason:
+    db.session.flush()
+    reason = db.session.scalar(
+        select(Report.reason)
+        .where(Report.case_id == case.id)
+        .group_by(Report.reason)
+        .order_by(func.count().desc(), func.max(Report.id).desc())
+        .limit(1)
+    )
+    return reason or latest
+
+
+def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str = "") -> Case:
+    """Close a case with one decision. Two moderators at once: the second gets AlreadyHandled."""
+    # Claiming the case with a conditional UPDATE makes the first moderator's click win.
+    claimed = db.session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.status == CaseStatus.OPEN)
+        .values(status=CaseStatus.CLOSED, resolution=resolution, resolution_reason=reason,
+                resolved_by_id=actor.id, resolved_at=utcnow())
+    ).rowcount  # fmt: skip
+    if claimed != 1:
+        db.session.rollback()
+        raise AlreadyHandled()
+    case = db.session.get(Case, case_id)
+    db.session.refresh(case)
+    db.session.execute(update(Report).where(Report.case_id == case.id).values(is_open=False))
+    post = db.session.get(Post, case.post_id)
+    subject = _post_author(post)
+    if resolution is Resolution.DISMISSED:
+        if case.auto_hidden and post.state is PostState.HIDDEN:
+            post.state, post.removal_reason = PostState.VISIBLE, None
+            posting.recount_around(post)
+    elif post.state is not PostState.HIDDEN:
+        _hide(post, _most_reported_reason(case, ReportReason.OTHER))
+    _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=subject, case=case)
+    if resolution is Resolution.HIDDEN_AND_WARNED:
+        _warn(subject, actor, reason)
+    db.session.commit()
+    return case
+
+
+# Approving first posts
+
+
+def approve_post(post: Post, actor: User, reason: str = "") -> None:
+    _decide_held_post(post, actor, approve=True, reason=reason)
+
+
+def reject_post(post: Post, actor: User, reason: str = "") -> None:
+    _decide_held_post(post, actor, approve=False, reason=reason)
+
+
+def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> None:
+    claimed = db.session.execute(
+        update(Post).where(Post.id == post.id, Post.state == PostState.HELD)
+        .values(state=PostState.VISIBLE if approve else PostState.REJECTED)
+    ).rowcount  # fmt: skip
+    if claimed != 1:
+        db.session.rollback()
+        raise AlreadyHandled()
+    db.session.refresh(post)
+    thread = db.session.get(Thread, post.thread_id)
+    author = _post_author(post)
+    if post.id == thread.first_post_id and thread.state is ThreadState.HELD:
+        thread.state = ThreadState.VISIBLE if approve else ThreadState.HIDDEN
+    if approve:
+        author.approved_post_count += 1
+    posting.recount_around(post)
+    _log(actor, "approve" if approve else "reject", reason, post=post, subject=author)
+    notifications.notify(
+        author,
+        "approval",
+        f"A moderator approved your post in “{thread.title}”. It is now visible to everyone."
+        if approve
+        else f"A moderator did not approve your post in “{thread.title}”. Reason: {reason}",
+        post=post,
+    )
+    db.session.commit()
+
+
+# Members in trouble
+
+
+def warn(member: User, actor: User, reason: str) -> Sanction:
+    sanction = _warn(member, actor, reason)
+    _log(actor, "warn", reason, subject=member)
+    db.session.commit()
+    return sanction
+
+
+def _warn(member: User, actor: User, reason: str) -> Sanction:
+    sanction = Sanction(user_id=member.id, kind=SanctionKind.WARNING, reason=reason,
+                        created_by_id=actor.id)  # fmt: skip
+    db.session.add(sanction)
+    member.has_pending_warning = True
+    return sanction
+
+
+def silence(member: User, actor: User, reason: str, until: datetime) -> Sanction:
+    sanction = Sanction(user_id=member.id, kind=SanctionKind.SILENCE, reason=reason,
+                        created_by_id=actor.id, ends_at=until)  # fmt: skip
+    db.session.add(sanction)
+    member.silenced_until = until
+    _log(actor, "silence", reason, subject=member, details={"until": _when(until)})
+    db.session.commit()
+    return sanction
+
+
+def suspend(member: User, actor: User, reason: str, until: datetime | None) -> Sanction:
+    until = until or FOREVER
+    sanction = Sanction(user_id=member.id, kind=SanctionKind.SUSPENSION, reason=reason,
+                        created_by_id=actor.id, ends_at=until)  # fmt: skip
+    db.session.add(sanction)
+    member.suspended_until = until
+    # A new session token logs the member out everywhere at once.
+    member.session_token = User.new_token()
+    _log(actor, "suspend", reason, subject=member, details={"until": _when(until)})
+    db.session.commit()
+    return sanction
+
+
+def lift(member: User, actor: User, reason: str) -> int:
+    """End every silence and suspension in force; returns how many were lifted."""
+    now = utcnow()
+    active = [
+        sanction
+        for sanction in db.session.scalars(
+            select(Sanction).where(
+                Sanction.user_id == member.id,
+                Sanction.kind.in_([SanctionKind.SILENCE, SanctionKind.SUSPENSION]),
+                Sanction.lifted_at.is_(None),
+            )
+        )
+        if sanction.is_active(now)
+    ]
+    for sanction in active:
+        sanction.lifted_at, sanction.lifted_by_id = now, actor.id
+    member.silenced_until = member.suspended_until = None
+    _log(actor, "lift", reason, subject=member, details={"lifted": len(active)})
+    db.session.commit()
+    return len(active)
+
+
+def add_staff_note(member: User, actor: User, body: str) -> StaffNote:
+    note = StaffNote(user_id=member.id, author_id=actor.id, body=body)
+    db.session.add(note)
+    _log(actor, "note", body, subject=member)
+    db.session.commit()
+    return note
+
+
+def acknowledge_warnings(member: User) -> None:
+    """The member has read their warnings (not a moderator action, so not logged)."""
+    db.session.execute(
+        update(Sanction)
+        .where(Sanction.user_id == member.id, Sanction.kind == SanctionKind.WARNING,
+               Sanction.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow())
+    )  # fmt: skip
+    member.has_pending_warning = False
+    db.session.commit()
+
+
+def _when(moment: datetime) -> str:
+    return "for good" if moment >= FOREVER else moment.isoformat(timespec="minutes")
+
+
+# Site settings (admins)
+
+
+def add_watched_word(phrase: str, action: WordAction, actor: User) -> WatchedWord:
+    key = watchwords.phrase_key(phrase)
+    word = db.session.scalar(select(WatchedWord).where(WatchedWord.phrase_key == key))
+    before = word.action.value if word else None
+    if word is None:
+        word = WatchedWord(phrase=phrase, phrase_key=key, action=action, created_by_id=actor.id)
+        db.session.add(word)
+    word.action = action
+    _log(actor, "watch-word", details={"phrase": phrase, "action": [before, action.value]})
+    db.session.commit()
+    return word
+
+
+def remove_watched_word(word: WatchedWord, actor: User) -> None:
+    _log(actor, "unwatch-word", details={"phrase": word.phrase, "action": word.action.value})
+    db.session.delete(word)
+    db.session.commit()
+
+
+def set_role(member: User, actor: User, role, reason: str = "") -> None:
+    _log(
+        actor, "set-role", reason, subject=member, details={"role": [member.role.value, role.value]}
+    )
+    member.role = role
+    db.session.commit()
+
+
+def set_board_approval(board: Board, actor: User, required: bool, reason: str = "") -> None:
+    change = {"board": board.slug, "requires_approval": [board.requires_approval, required]}
+    _log(actor, "board-approval", reason, details=change)
+    board.requires_approval = required
+    db.session.commit()
+
+
+def is_held_for(user: User, board: Board) -> bool:
+    return policy.must_hold_for_approval(user, board, current_app.config["FIRST_POSTS_HELD"])
