@@ -2,6 +2,7 @@
 
 import re
 from html import unescape
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from forum.config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from forum.extensions import db
 from forum.models import Board, Post, PostRevision, Thread, User
 
-from .factories import log_in, submit
+from .factories import csrf_token, log_in, submit
 
 
 def count(model) -> int:
@@ -91,6 +92,14 @@ def test_a_double_submitted_reply_is_posted_once(client, make, rosa):
     assert count(Post) == 2
     db.session.expire_all()
     assert db.session.get(Thread, thread.id).reply_count == 1
+
+
+def test_the_same_words_after_others_have_replied_are_a_new_reply(client, make, rosa):
+    thread = make.thread()
+    submit(client, f"/t/{thread.id}/reply", {"body": "Thank you!"})
+    make.reply(thread, body="You're welcome")
+    submit(client, f"/t/{thread.id}/reply", {"body": "Thank you!"})
+    assert count(Post) == 4
 
 
 def test_a_double_submitted_thread_is_started_once(client, make, rosa):
@@ -199,3 +208,28 @@ def test_counts_and_last_post_stay_exact_through_replies_and_deletes(client, mak
     assert thread.last_post_id == replies[1].id
     assert (board.thread_count, board.post_count, board.last_post_id) == (1, 3, replies[1].id)
     assert db.session.get(User, rosa.id).post_count == 3
+
+
+def test_a_member_logged_out_while_writing_gets_their_words_back(client, make):
+    thread = make.thread()
+    member = make.member("rosa")
+    log_in(client, member)
+    token = csrf_token(client)
+    client.post("/logout", data={"csrf_token": token})
+    response = client.post(
+        f"/t/{thread.id}/reply",
+        data={"csrf_token": csrf_token(client), "body": "An hour of careful words"},
+        headers={"Referer": f"http://localhost/t/{thread.id}/{thread.slug}"},
+    )
+    assert response.status_code == 401
+    assert "An hour of careful words" in response.text
+    assert f"next=/t/{thread.id}/{thread.slug}" in unquote(response.text)
+    assert count(Post) == 1
+
+
+def test_a_double_submitted_delete_says_it_is_done(client, make, rosa):
+    reply = make.reply(make.thread(), author=rosa, body="Oops")
+    submit(client, f"/p/{reply.id}/delete")
+    again = submit(client, f"/p/{reply.id}/delete")
+    assert again.status_code == 302
+    assert "already deleted" in client.get(again.headers["Location"]).text

@@ -85,6 +85,20 @@ def test_an_edited_guide_updates_its_text_and_keeps_replies(make, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 1
 
 
+def test_a_guide_moved_to_another_board_in_its_file_moves_its_thread(make, tmp_path):
+    seed_copy = tmp_path / "seed"
+    shutil.copytree(SEED, seed_copy)
+    seeding.seed(seed_copy)
+    path = seed_copy / "guides" / "07-treatments.md"
+    path.write_text(path.read_text().replace("board: treatments", "board: care-team", 1))
+    assert seeding.seed(seed_copy).threads_updated == 1
+    guide = db.session.scalar(select(Thread).where(Thread.seed_key == "guides/07-treatments"))
+    boards = {board.slug: board for board in db.session.scalars(select(Board))}
+    assert guide.board_id == boards["care-team"].id
+    assert (boards["treatments"].thread_count, boards["care-team"].thread_count) == (0, 2)
+    assert not seeding.seed(seed_copy).changed_anything
+
+
 def test_the_harbor_account_cannot_log_in(client):
     seeding.seed(SEED)
     from .factories import submit

@@ -1,6 +1,8 @@
 """Registering, logging in and out."""
 
-from flask import Blueprint
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import policy
@@ -15,6 +17,19 @@ def init_login(login_manager) -> None:
     login_manager.login_message = "Please log in to continue. It only takes a moment."
     login_manager.login_message_category = "info"
 
+    @login_manager.unauthorized_handler
+    def ask_to_log_in():
+        if request.method == "POST" and (request.form.get("body") or request.form.get("title")):
+            # Logged out while writing (another tab, an expired session): keep the words.
+            return render_template(
+                "auth/log_in_to_send.html",
+                title=request.form.get("title", ""),
+                body=request.form.get("body", ""),
+                return_to=_referring_path(),
+            ), 401
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
         user = db.session.scalar(select(User).where(User.session_token == session_token))
@@ -22,6 +37,14 @@ def init_login(login_manager) -> None:
         if user is None or policy.is_suspended(user) or not policy.can_log_in(user):
             return None
         return user
+
+
+def _referring_path() -> str:
+    """The page a form was sent from, if it was one of ours."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("boards.index")
 
 
 from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

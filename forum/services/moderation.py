@@ -81,9 +81,7 @@ def move_thread(thread: Thread, actor: User, board: Board, reason: str = "") -> 
     source = db.session.get(Board, thread.board_id)
     _log(actor, "move", reason, thread=thread, details={"board": [source.slug, board.slug]})
     thread.board_id = board.id
-    db.session.flush()
-    posting.recount_board(source)
-    posting.recount_board(board)
+    recount_boards(source, board)
     db.session.commit()
 
 
@@ -117,8 +115,9 @@ def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -
     thread.post_count = thread.reply_count = 0
     db.session.flush()
     posting.recount_thread(into)
-    for board_id in {thread.board_id, into.board_id}:
-        posting.recount_board(db.session.get(Board, board_id))
+    recount_boards(
+        *(db.session.get(Board, board_id) for board_id in {thread.board_id, into.board_id})
+    )
     db.session.commit()
 
 
@@ -152,6 +151,12 @@ def split_thread(thread: Thread, actor: User, post_ids: list[int], title: str,
     posting.recount_board(db.session.get(Board, thread.board_id))
     db.session.commit()
     return new
+
+
+def recount_boards(*boards: Board) -> None:
+    # Always in id order, so two moderators moving threads each way cannot deadlock.
+    for board in sorted(set(boards), key=lambda board: board.id):
+        posting.recount_board(board)
 
 
 def _renumber(thread: Thread) -> None:

@@ -155,34 +155,39 @@ def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) ->
 
 
 def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | None:
-    """The same member's identical reply in this thread a moment ago, if there is one."""
-    return db.session.scalar(
-        select(Post)
-        .where(
-            Post.thread_id == thread.id,
-            Post.author_id == author.id,
-            Post.source == body,
-            Post.state.in_([PostState.VISIBLE, PostState.HELD]),
-            Post.created_at >= utcnow() - DUPLICATE_WINDOW,
-        )
-        .limit(1)
+    """The thread's last post, if it is this member's identical reply of a moment ago.
+
+    Only the last post counts: "Thank you!" said again after others have replied is a
+    new reply, not a double click.
+    """
+    last = db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id).order_by(Post.number.desc()).limit(1)
     )
+    if (
+        last is not None
+        and last.author_id == author.id
+        and last.source == body
+        and last.state in (PostState.VISIBLE, PostState.HELD)
+        and last.created_at >= utcnow() - DUPLICATE_WINDOW
+    ):
+        return last
+    return None
 
 
 def recent_duplicate_thread(board: Board, author: User, title: str, body: str) -> Post | None:
-    return db.session.scalar(
-        select(Post)
-        .join(Thread, Thread.first_post_id == Post.id)
-        .where(
-            Thread.board_id == board.id,
-            Thread.author_id == author.id,
-            Thread.title == title,
-            Post.source == body,
-            Post.state.in_([PostState.VISIBLE, PostState.HELD]),
-            Post.created_at >= utcnow() - DUPLICATE_WINDOW,
-        )
+    """The opening post of this member's latest thread, if it is this very one again."""
+    latest = db.session.scalar(
+        select(Thread)
+        .where(Thread.author_id == author.id, Thread.created_at >= utcnow() - DUPLICATE_WINDOW)
+        .order_by(Thread.id.desc())
         .limit(1)
     )
+    if latest is None or latest.board_id != board.id or latest.title != title:
+        return None
+    opening = db.session.get(Post, latest.first_post_id) if latest.first_post_id else None
+    if opening is None or opening.source != body:
+        return None
+    return opening if opening.state in (PostState.VISIBLE, PostState.HELD) else None
 
 
 def edit_post(post: Post, editor: User, body: str, title: str | None = None) -> None:
@@ -220,6 +225,8 @@ def revise_post(post: Post, editor: User, body: str, title: str | None = None) -
 
 def delete_post(post: Post) -> None:
     """Withdraw a post: its words go, a placeholder keeps the conversation readable."""
+    lock_thread(post.thread_id)
+    db.session.refresh(post)
     if post.state not in (PostState.VISIBLE, PostState.HELD):
         return
     post.state = PostState.DELETED
@@ -230,17 +237,40 @@ def delete_post(post: Post) -> None:
 # Exact recounts, for every change but a new post (which counts incrementally, above).
 
 
+def lock_thread(thread_id: int) -> Thread:
+    """The thread, freshly read under its row lock (PostgreSQL).
+
+    New posts lock the same row first (claiming their number), so whatever changes a
+    thread's posts queues behind them, then counts what is really there.
+    """
+    thread = db.session.get(Thread, thread_id)
+    _lock(thread)
+    return thread
+
+
+def _lock(row) -> None:
+    """Write what is pending, then re-read ``row`` under its lock.
+
+    Re-reading matters as much as locking: the ORM writes only values that differ from
+    what it last read, so a stale copy could make it skip writing a corrected count.
+    """
+    db.session.flush()
+    model = type(row)
+    db.session.execute(select(model.id).where(model.id == row.id).with_for_update())
+    db.session.refresh(row)
+
+
 def recount_around(post: Post) -> None:
     """Bring the counts of a post's thread, board and author back in line with the posts."""
     db.session.flush()
-    thread = db.session.get(Thread, post.thread_id)
+    thread = lock_thread(post.thread_id)
     recount_thread(thread)
     recount_board(db.session.get(Board, thread.board_id))
     recount_member(db.session.get(User, post.author_id))
 
 
 def recount_thread(thread: Thread) -> None:
-    db.session.flush()
+    _lock(thread)
     visible = select(Post).where(Post.thread_id == thread.id, Post.state == PostState.VISIBLE)
     last = db.session.execute(
         visible.with_only_columns(Post.id, Post.created_at).order_by(Post.number.desc()).limit(1)
@@ -261,7 +291,7 @@ def recount_thread(thread: Thread) -> None:
 
 
 def recount_board(board: Board) -> None:
-    db.session.flush()
+    _lock(board)
     visible_threads = select(Thread.id).where(
         Thread.board_id == board.id, Thread.state == ThreadState.VISIBLE
     )
@@ -282,7 +312,7 @@ def recount_board(board: Board) -> None:
 
 
 def recount_member(user: User) -> None:
-    db.session.flush()
+    _lock(user)
     user.post_count = db.session.scalar(
         select(func.count())
         .select_from(Post)

@@ -109,7 +109,18 @@ def _seed_pinned_thread(pinned: PinnedThread, board: Board, author, report: Seed
         )
         report.threads_created += 1
         return
+    changed = False
+    if thread.board_id != board.id:
+        # The guide's file now names another board: the thread follows it there.
+        previous = db.session.get(Board, thread.board_id)
+        thread.board_id = board.id
+        for changed_board in sorted((previous, board), key=lambda b: b.id):
+            posting.recount_board(changed_board)
+        changed = True
     opening = thread.first_post_id and db.session.get(Post, thread.first_post_id)
     if opening is not None and (opening.source != pinned.body or thread.title != pinned.title):
-        posting.edit_post(opening, author, pinned.body, title=pinned.title)
+        posting.revise_post(opening, author, pinned.body, title=pinned.title)
+        changed = True
+    if changed:
+        db.session.commit()
         report.threads_updated += 1
