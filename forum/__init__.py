@@ -1,15 +1,20 @@
 """Harbor: a moderated support forum for people living with metastatic breast cancer."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config as harbor_config
-from .dialects import configure_engine
+from .dialects import configure_engine, is_sqlite_url
 from .extensions import csrf, db, login_manager, migrate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Ids are 32-bit integers on PostgreSQL: a larger number cannot name a row.
+LARGEST_ID = 2**31 - 1
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -28,11 +33,18 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config.from_mapping(harbor_config.default_settings(instance))
     app.config.from_mapping(harbor_config.settings_from_environment())
     app.config.from_mapping(settings)
+    app.config.from_mapping(harbor_config.derived_settings(app.config))
+    if is_sqlite_url(app.config["SQLALCHEMY_DATABASE_URI"]):
+        # Before the secret key, which would otherwise create the folder first.
+        _create_private_folder(instance)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = harbor_config.load_secret_key(instance)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        instance.mkdir(parents=True, exist_ok=True)
 
+    # Before the blueprints, whose rules pick their converters when they are added.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    if app.config["PROXY_COUNT"]:
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -42,6 +54,31 @@ def create_app(settings: dict | None = None) -> Flask:
     templating.register(app)
     cli.register(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: only numbers an id column can hold.
+
+    A larger number would overflow in the query (a 500) instead of simply not existing.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _create_private_folder(folder: Path) -> None:
+    """Create the instance folder readable by its owner only, if it does not exist yet.
+
+    SQLite creates the database and its -wal and -shm files with the default mode;
+    the folder around them is what keeps other local accounts out.
+    """
+    existed = folder.is_dir()
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    if not existed:
+        # makedirs' mode passes through the umask, which may allow more.
+        os.chmod(folder, 0o700)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -52,6 +52,9 @@ def create_user(username, email, role, password):
         if problem:
             raise click.BadParameter(problem, param_hint=hint)
     try:
+        # The web form keeps quiet about whose address this is; an operator should be told.
+        if accounts.email_in_use(email):
+            raise click.ClickException(f"The email address {email!r} belongs to another account.")
         user = accounts.register_member(username, email, password, role=Role(role))
     except accounts.UsernameTaken:
         raise click.ClickException(f"The username {username!r} is taken.") from None

@@ -15,9 +15,10 @@ ENVIRONMENT = {
     "HARBOR_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
     "HARBOR_FIRST_POSTS_HELD": "FIRST_POSTS_HELD",
     "HARBOR_REPORTS_TO_HIDE": "REPORTS_TO_HIDE",
+    "HARBOR_PROXY_COUNT": "PROXY_COUNT",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
-INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE"}
+INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "PROXY_COUNT"}
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -40,12 +41,17 @@ def default_settings(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Follows SESSION_COOKIE_SECURE: see derived_settings.
+        "REMEMBER_COOKIE_SECURE": False,
         # A long reply can take a tired person an hour or two to write.
         "WTF_CSRF_TIME_LIMIT": 6 * 3600,
         # A new member's first posts wait for a moderator's approval.
         "FIRST_POSTS_HELD": 2,
         # Reports from this many different members hide a post until a moderator looks.
         "REPORTS_TO_HIDE": 3,
+        # How many reverse proxies in front of Harbor add X-Forwarded-* headers. Zero
+        # means the headers are ignored: anyone could send them.
+        "PROXY_COUNT": 0,
         "SEED_PATH": Path(__file__).resolve().parent.parent / "seed",
     }
 
@@ -66,8 +72,21 @@ def _convert(key: str, value: str):
     return value
 
 
+def derived_settings(config) -> dict:
+    """Settings that follow from others, worked out once every layer above is applied."""
+    # The remember-me cookie logs its holder in as surely as the session cookie does, so
+    # HARBOR_SECURE_COOKIES (or SESSION_COOKIE_SECURE set any other way) covers both.
+    return {
+        "REMEMBER_COOKIE_SECURE": bool(
+            config["SESSION_COOKIE_SECURE"] or config.get("REMEMBER_COOKIE_SECURE")
+        )
+    }
+
+
 def instance_path_from_environment(environ=os.environ) -> str | None:
-    return environ.get("HARBOR_INSTANCE_PATH") or None
+    """HARBOR_INSTANCE_PATH, made absolute (Flask refuses a relative instance path)."""
+    path = environ.get("HARBOR_INSTANCE_PATH")
+    return os.path.abspath(path) if path else None
 
 
 def load_secret_key(instance_path: Path) -> str:

@@ -5,6 +5,7 @@ Everything else in the code base speaks portable SQLAlchemy.
 
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -12,6 +13,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def is_sqlite_url(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
 
 
 def configure_engine(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -22,12 +22,36 @@ def resubmit_page(error: CSRFError):
     """An expired or missing form token: offer the typed words back with a fresh token.
 
     A long reply written over an hour must not be lost to a timeout, so rather than a bare
-    error the person gets their text in a form they can send again.
+    error the person gets their text in a form they can send again. That form carries a
+    valid token, so it is only offered to what is plausibly the member's own request:
+    otherwise another site could post words of its choosing and have us dress them up as
+    a one-click form.
     """
+    if not is_plausibly_own_request():
+        # Echoes nothing and, for someone without a session, starts none.
+        return render_template("errors/400.html"), 400
     kept = [
         (name, value) for name, value in request.form.items(multi=True) if name not in SECRET_FIELDS
     ]
     return render_template("errors/resubmit.html", fields=kept, action=request.path), 400
+
+
+def is_plausibly_own_request() -> bool:
+    """The request came with our session cookie, from a page on this site.
+
+    Browsers that send neither Origin nor Referer (privacy settings, some extensions)
+    are given the benefit of the doubt: the session cookie, which is SameSite=Lax, is
+    then what keeps other sites out.
+    """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin == request.host_url.rstrip("/")
+    referer = request.headers.get("Referer")
+    if referer is not None:
+        return referer.startswith(request.host_url)
+    return True
 
 
 def http_error_page(error: HTTPException):

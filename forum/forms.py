@@ -1,15 +1,21 @@
 """Form pieces every area shares: the button form and validators for what people type."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from .config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
+from .markup import render_markdown, visible_text
 from .text import NUL, clean_line, clean_multiline, is_blank
 
 
 class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token, for POST buttons (log out, delete, ...)."""
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class NotBlank:
@@ -18,6 +24,19 @@ class NotBlank:
 
     def __call__(self, form, field):
         if field.data is None or is_blank(field.data):
+            raise ValidationError(self.message)
+
+
+class ShowsSomething:
+    """Refuses Markdown that renders to nothing visible, such as a lone link definition."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None or is_blank(field.data):
+            return  # NotBlank has said so already
+        if is_blank(visible_text(render_markdown(field.data))):
             raise ValidationError(self.message)
 
 
@@ -53,6 +72,7 @@ def body_field(label: str = "Message") -> TextAreaField:
         validators=[
             NotBlank("Please write something before sending."),
             refuse_nul,
+            ShowsSomething("Please write something before sending."),
             Length(
                 max=BODY_MAX_LENGTH,
                 message=f"Posts can be up to {BODY_MAX_LENGTH:,} characters "

@@ -6,6 +6,9 @@ cannot let a script through. Every link gets rel="nofollow ugc noopener", and im
 become plain links: loading a picture from another site would tell it who is reading.
 """
 
+import html
+from html.parser import HTMLParser
+
 import bleach
 from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
@@ -78,3 +81,27 @@ _cleaner = bleach.Cleaner(
 def render_markdown(source: str) -> str:
     """Return sanitised HTML for a post's Markdown source."""
     return _cleaner.clean(_markdown.render(source)).strip()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        # Entities are kept as typed here and decoded once, all together, by visible_text.
+        super().__init__(convert_charrefs=False)
+        self.pieces: list[str] = []
+
+    def handle_data(self, data):
+        self.pieces.append(data)
+
+    def handle_entityref(self, name):
+        self.pieces.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.pieces.append(f"&#{name};")
+
+
+def visible_text(rendered: str) -> str:
+    """The text a reader would see in rendered HTML, tags dropped and entities decoded."""
+    extractor = _TextExtractor()
+    extractor.feed(rendered)
+    extractor.close()
+    return html.unescape("".join(extractor.pieces))

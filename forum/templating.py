@@ -16,7 +16,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = human_date
     app.jinja_env.filters["iso"] = iso_date
     app.jinja_env.globals.update(
-        policy=policy, here=here, reason_label=reason_label, pending_warnings=pending_warnings
+        policy=policy,
+        here=here,
+        reason_label=reason_label,
+        pending_warnings=pending_warnings,
+        present=present,
     )
 
     @app.context_processor
@@ -50,3 +54,8 @@ def reason_label(value: str | None) -> str:
 def pending_warnings():
     """Only called when the member has a warning waiting, so other pages pay nothing."""
     return pending_warnings_for(current_user)
+
+
+def present(attributes: dict) -> dict:
+    """HTML attributes worth writing: WTForms would print None and False as text."""
+    return {name: value for name, value in attributes.items() if value not in (None, False, "")}

@@ -32,5 +32,19 @@ def clean_line(text: str | None) -> str | None:
     return _BLANK.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
+# Categories that never show anything: controls, format characters (zero-width spaces,
+# joiners, bidi marks) and the space and line/paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+# Letters that render as nothing: the Hangul fillers and the blank braille pattern, a
+# favourite for posting "nothing" past a check that only looks for spaces.
+_BLANK_LETTERS = frozenset("\u3164\u2800\u115f\u1160\uffa0")
+
+
 def is_blank(text: str) -> bool:
-    return not _BLANK.sub("", text)
+    """Whether ``text`` would show nothing at all on the page."""
+    return all(
+        character.isspace()
+        or character in _BLANK_LETTERS
+        or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+        for character in text
+    )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from forum import create_app
 from forum.dialects import is_sqlite
 from forum.extensions import db
-from forum.models import Post, Role, Thread, User
+from forum.models import Board, Post, PostState, Role, Thread, User
 
 from .factories import PASSWORD, csrf_token, example_paths, log_in, submit
 
@@ -152,6 +152,48 @@ def test_members_replying_at_once_all_get_their_reply_stored(app, make):
     assert thread.last_post_id == last
 
 
+def test_counts_stay_exact_while_members_reply_and_delete_at_once(app, make):
+    """Deleting and replying race on the same thread; the counts end exact."""
+    thread_id = make.thread().id
+    authors = [make.member() for _ in range(4)]
+    doomed = {author.username: [make.reply(db.session.get(Thread, thread_id), author=author,
+                                           body=f"{author.username} {n}").id for n in range(4)]
+              for author in authors}  # fmt: skip
+    failures = []
+
+    def delete_and_reply(username):
+        client = app.test_client()
+        with app.app_context():
+            submit(client, "/login", {"username": username, "password": PASSWORD})
+            for n, post_id in enumerate(doomed[username]):
+                token = csrf_token(client)
+                deleted = client.post(f"/p/{post_id}/delete", data={"csrf_token": token})
+                words = {"csrf_token": token, "body": f"new {username} {n}"}
+                replied = client.post(f"/t/{thread_id}/reply", data=words)
+                failures.extend(r.status_code for r in (deleted, replied) if r.status_code != 302)
+
+    # Plain names, read before the workers start: they must not touch this test's session.
+    names = [author.username for author in authors]
+    db.session.commit()
+    workers = [threading.Thread(target=delete_and_reply, args=(name,)) for name in names]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert failures == []
+    thread = db.session.get(Thread, thread_id)
+    visible = db.session.scalar(
+        select(func.count())
+        .select_from(Post)
+        .where(Post.thread_id == thread_id, Post.state == PostState.VISIBLE)
+    )
+    assert visible == 1 + 16
+    assert thread.reply_count == 16
+    board = db.session.get(Board, thread.board_id)
+    assert board.post_count == 17
+
+
 def test_a_failed_write_leaves_no_half_written_rows(client, make, monkeypatch):
     """If rendering fails half-way through a reply, nothing of it is stored."""
     from forum.services import posting
@@ -182,3 +224,23 @@ def test_the_environment_is_read_in_one_place():
                     if "os.environ" in handle.read():
                         readers.append(name)
     assert readers == []
+
+
+@pytest.mark.parametrize(("hops", "scheme"), [("0", "http"), ("1", "https")])
+def test_forwarded_headers_count_only_behind_a_configured_proxy(
+    tmp_path, monkeypatch, hops, scheme
+):
+    monkeypatch.setenv("HARBOR_PROXY_COUNT", hops)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}"})  # fmt: skip
+    seen = {}
+
+    @app.get("/scheme-probe")
+    def probe():
+        from flask import request
+
+        seen["scheme"] = request.scheme
+        return "ok"
+
+    app.test_client().get("/scheme-probe", headers={"X-Forwarded-Proto": "https"})
+    assert seen["scheme"] == scheme

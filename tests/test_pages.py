@@ -185,3 +185,15 @@ def test_page_queries_use_indexes_not_scans_or_sorts(client, make, count_stateme
             scans = [step for step in steps if step.startswith("SCAN")]
             # Only the index page may read a whole table: the handful of boards.
             assert all(step.startswith("SCAN boards") for step in scans), (path, steps)
+
+
+def test_form_fields_carry_no_placeholder_attributes(client, make):
+    """Nothing like autofocus="None" reaches a page (it would steal focus on phones)."""
+    thread = make.thread()
+    pages = ["/register", "/login"]
+    for path in pages:
+        assert '="None"' not in client.get(path).text, path
+    log_in(client, make.member())
+    for path in (f"/t/{thread.id}/{thread.slug}", f"/b/{_board_slug(thread.board_id)}/new"):
+        page = client.get(path).text
+        assert '="None"' not in page and "autofocus" not in page, path

@@ -18,6 +18,17 @@ def usable_username(form, field):
         raise ValidationError(problem)
 
 
+class Entered:
+    """Refuses only an empty field: a password may be any characters, spaces included."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise ValidationError(self.message)
+
+
 def usable_password(form, field):
     problem = field.data and password_problem(field.data)
     if problem:
@@ -48,7 +59,7 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[NotBlank("Please choose a password."), usable_password],
+        validators=[Entered("Please choose a password."), usable_password],
         description=f"At least {PASSWORD_MIN_LENGTH} characters. Any characters you like.",
     )
     confirm = PasswordField(
@@ -64,6 +75,6 @@ class LoginForm(FlaskForm):
         filters=[clean_line],
         validators=[NotBlank("Please enter your username or email address.")],
     )
-    password = PasswordField("Password", validators=[NotBlank("Please enter your password.")])
+    password = PasswordField("Password", validators=[Entered("Please enter your password.")])
     remember = BooleanField("Keep me logged in on this device")
     next = HiddenField()

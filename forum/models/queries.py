@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
+from ..text import NUL
 from .core import Board, Post, PostRevision, PostState, Thread, User
 from .moderation import (
     Case,
@@ -33,6 +34,9 @@ def boards_for_index() -> list[Board]:
 
 
 def board_by_slug(slug: str) -> Board | None:
+    # PostgreSQL refuses NUL in text outright (an error, not "no rows"); no slug has one.
+    if NUL in slug:
+        return None
     return db.session.scalar(select(Board).where(Board.slug == slug))
 
 
@@ -78,11 +82,13 @@ def post_with_thread(post_id: int) -> Post | None:
     return db.session.scalar(
         select(Post)
         .where(Post.id == post_id)
-        .options(joinedload(Post.thread).joinedload(Thread.board))
+        .options(joinedload(Post.thread).joinedload(Thread.board), joinedload(Post.author))
     )
 
 
 def member_by_username(username: str) -> User | None:
+    if NUL in username:  # see board_by_slug
+        return None
     return db.session.scalar(select(User).where(User.username_key == username.lower()))
 
 

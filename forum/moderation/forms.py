@@ -1,16 +1,19 @@
+from datetime import datetime, timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..forms import NotBlank, body_field, refuse_nul, title_field
-from ..models import REPORT_REASON_CHOICES, Resolution, Role, WordAction
+from ..forms import NotBlank, body_field, choices, refuse_nul, title_field
+from ..models import REPORT_REASON_CHOICES, Resolution, Role, WordAction, utcnow
 from ..text import clean_line, clean_multiline
 
 REASON_MAX_LENGTH = 1000
@@ -58,7 +61,7 @@ class SplitForm(ReasonForm):
 
 
 class HidePostForm(ReasonForm):
-    category = SelectField("Why", choices=REPORT_REASON_CHOICES, default="other")
+    category = SelectField("Why", choices=choices(REPORT_REASON_CHOICES), default="other")
 
 
 class StaffEditForm(ReasonForm):
@@ -68,16 +71,35 @@ class StaffEditForm(ReasonForm):
 class ResolveForm(FlaskForm):
     resolution = SelectField(
         "Decision",
-        choices=[(Resolution.DISMISSED.value, "Dismiss: nothing wrong"),
-                 (Resolution.HIDDEN.value, "Hide the post"),
-                 (Resolution.HIDDEN_AND_WARNED.value, "Hide the post and warn the author")],
+        choices=choices([
+            (Resolution.DISMISSED.value, "Dismiss: nothing wrong"),
+            (Resolution.HIDDEN.value, "Hide the post"),
+            (Resolution.HIDDEN_AND_WARNED.value, "Hide the post and warn the author"),
+        ]),
     )  # fmt: skip
     reason = reason_field()
 
 
 class SanctionForm(FlaskForm):
     reason = reason_field(required=True, label="Reason (the member sees this)")
-    duration = SelectField("For how long", choices=DURATIONS, default="72")
+    duration = SelectField("For how long", choices=choices(DURATIONS), default="72")
+    until = DateTimeLocalField(
+        "Or until a date (UTC)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="Leave empty to use the length above.",
+    )
+
+    def validate_until(self, field):
+        if field.data is not None and field.data <= utcnow():
+            raise ValidationError("Choose a time in the future.")
+
+    def ends_at(self) -> datetime | None:
+        """When the sanction ends; None means until a moderator lifts it."""
+        if self.until.data is not None:
+            return self.until.data
+        hours = int(self.duration.data)
+        return utcnow() + timedelta(hours=hours) if hours else None
 
 
 class NoteForm(FlaskForm):
@@ -89,7 +111,7 @@ class NoteForm(FlaskForm):
 
 
 class RoleForm(ReasonForm):
-    role = SelectField("Role", choices=[(role.value, role.value.title()) for role in Role])
+    role = SelectField("Role", choices=choices((role.value, role.value.title()) for role in Role))
 
 
 class WordForm(FlaskForm):
@@ -100,9 +122,11 @@ class WordForm(FlaskForm):
     )
     action = SelectField(
         "What happens",
-        choices=[(WordAction.BLOCK.value, "Block: refuse the post, keep the text"),
-                 (WordAction.HOLD.value, "Hold the post for approval"),
-                 (WordAction.FLAG.value, "Flag: publish, and report it to moderators")],
+        choices=choices([
+            (WordAction.BLOCK.value, "Block: refuse the post, keep the text"),
+            (WordAction.HOLD.value, "Hold the post for approval"),
+            (WordAction.FLAG.value, "Flag: publish, and report it to moderators"),
+        ]),
     )  # fmt: skip
 
 

@@ -1,9 +1,8 @@
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import models, policy
+from ..forms import choices
 from ..models import ReportReason, Resolution, Role, WordAction, utcnow
 from ..pagination import requested_page
 from ..services import moderation
@@ -150,7 +149,7 @@ def toggle_thread(thread_id: int, action: str):
 def move(thread_id: int):
     thread = thread_or_404(thread_id)
     form = MoveForm()
-    form.board.choices = [(board.slug, board.name) for board in models.all_boards()]
+    form.board.choices = choices((board.slug, board.name) for board in models.all_boards())
     if not form.validate_on_submit():
         return refused(form, back_to_thread(thread))
     board = models.board_by_slug(form.board.data)
@@ -190,8 +189,9 @@ def split(thread_id: int):
     thread = thread_or_404(thread_id)
     posts = models.posts_for_thread(thread, 1, thread.post_count)
     form = SplitForm()
-    form.posts.choices = [(post.id, f"#{post.number}") for post in posts
-                          if post.id != thread.first_post_id]  # fmt: skip
+    form.posts.choices = choices(
+        (post.id, f"#{post.number}") for post in posts if post.id != thread.first_post_id
+    )
     if form.validate_on_submit():
         if not form.posts.data:
             form.posts.errors.append("Choose at least one reply to move.")
@@ -296,8 +296,7 @@ def sanction(username: str, action: str):
         lifted = moderation.lift(member, current_user, reason)
         flash(f"Lifted {lifted} active restriction(s).", "success")
     else:
-        hours = int(form.duration.data)
-        until = utcnow() + timedelta(hours=hours) if hours else None
+        until = form.ends_at()
         if action == "silence":
             moderation.silence(member, current_user, reason, until or models.FOREVER)
         else:
@@ -336,7 +335,7 @@ def role(username: str):
 @bp.get("/log")
 def log():
     form = LogFilterForm(request.args)
-    form.action.choices = [("", "Any action")] + [(a, a) for a in moderation.LOG_ACTIONS]
+    form.action.choices = choices([("", "Any action"), *((a, a) for a in moderation.LOG_ACTIONS)])
     form.validate()
     actor = models.member_by_username(form.actor.data) if form.actor.data else None
     subject = models.member_by_username(form.member.data) if form.member.data else None

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import Role, Sanction, SanctionKind, User, utcnow
 from ..policy import can_log_in
+from ..text import NUL
 
 SYSTEM_USERNAME = "harbor"
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
@@ -65,7 +66,16 @@ def username_key(username: str) -> str:
 
 
 def find_member(username: str) -> User | None:
+    # PostgreSQL refuses NUL in text outright (an error, not "no rows"); no name has one.
+    if NUL in username:
+        return None
     return db.session.scalar(select(User).where(User.username_key == username_key(username)))
+
+
+def email_in_use(address: str) -> bool:
+    """Whether an account already has this address (raises ValueError for a bad address)."""
+    email = normalise_email(address)
+    return db.session.scalar(select(User.id).where(User.email == email)) is not None
 
 
 def register_member(username: str, email: str, password: str, role: Role = Role.MEMBER) -> User:
@@ -99,6 +109,9 @@ def register_member(username: str, email: str, password: str, role: Role = Role.
 
 def authenticate(login: str, password: str) -> User | None:
     """The member whose username or email and password match, else None."""
+    if NUL in login:  # see find_member
+        check_password_hash(_DUMMY_HASH, password)
+        return None
     login = login.strip()
     if "@" in login:
         with contextlib.suppress(ValueError):

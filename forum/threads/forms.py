@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from ..forms import body_field, refuse_nul, title_field
+from ..forms import body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES
 from ..text import clean_multiline
 
@@ -27,7 +27,7 @@ class EditOpeningPostForm(EditPostForm):
 class ReportForm(FlaskForm):
     reason = RadioField(
         "What's wrong?",
-        choices=REPORT_REASON_CHOICES,
+        choices=choices(REPORT_REASON_CHOICES),
         validators=[InputRequired("Please choose what's wrong.")],
     )
     note = TextAreaField(

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from .. import models, policy
 from ..forms import ActionForm
-from ..models import REPORT_REASON_CHOICES, ReportReason, ThreadState
+from ..models import REPORT_REASON_CHOICES, PostState, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
 from ..services import moderation, posting
 from ..services.posting import BlockedWords
@@ -61,9 +61,11 @@ def thread(thread_id: int, slug: str | None = None):
     if not policy.can_see_thread(current_user, thread):
         abort(404)
     if slug != thread.slug:
+        # Only the page number carries over: any other argument could steer url_for itself.
+        page_number = request.args.get("page", "")
+        kept = {"page": page_number} if page_number.isascii() and page_number.isdigit() else {}
         return redirect(
-            url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **request.args),
-            code=301,
+            url_for("threads.thread", thread_id=thread.id, slug=thread.slug, **kept), code=301
         )
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
@@ -205,6 +207,11 @@ def edit_post(post_id: int):
 @login_required
 def delete_post(post_id: int):
     """GET asks "are you sure?"; the POST from that page deletes."""
+    post = models.post_with_thread(post_id) or abort(404)
+    if post.state is PostState.DELETED and post.author_id == current_user.id:
+        # A second click on "Yes, delete it": the first one already did.
+        flash("That post is already deleted.", "info")
+        return redirect(post_url(post, post.thread))
     post, thread = post_allowed_or_abort(post_id, policy.can_delete_post)
     form = ActionForm()
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ LOG_GUARDS = {
            BEGIN SELECT RAISE(ABORT, 'the moderation log cannot be changed'); END""",
     ],
     "postgresql": [
-        """CREATE FUNCTION moderation_log_refuse_change() RETURNS trigger AS $$
+        """CREATE OR REPLACE FUNCTION moderation_log_refuse_change() RETURNS trigger AS $$
            BEGIN RAISE EXCEPTION 'the moderation log cannot be changed'; END;
            $$ LANGUAGE plpgsql""",
         """CREATE TRIGGER moderation_log_no_change BEFORE UPDATE OR DELETE ON moderation_log
