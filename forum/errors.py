@@ -64,3 +64,16 @@ def http_error_page(error: HTTPException):
 def unexpected_error_page(error: Exception):
     log.exception("Unhandled error on %s %s", request.method, request.path)
     return http_error_page(InternalServerError())
+
+
+def words_kept_page(heading: str, explanation: str, next_url: str, next_label: str, status: int):
+    """Something a member wrote could not be sent: show it back so nothing is lost."""
+    return render_template(
+        "kept_words.html",
+        heading=heading,
+        explanation=explanation,
+        title=request.form.get("title", ""),
+        body=request.form.get("body", ""),
+        next_url=next_url,
+        next_label=next_label,
+    ), status

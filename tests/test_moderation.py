@@ -94,6 +94,16 @@ def test_who_may_sanction_whom(make, actor_role, target_role, allowed):
     assert policy.can_sanction(actor, actor) is False
 
 
+def test_an_admin_makes_a_member_a_moderator_and_it_is_logged(client, make):
+    member = make.member("helper")
+    log_in(client, make.admin())
+    submit(client, "/mod/u/helper/role", {"role": "moderator", "reason": "Trusted volunteer"})
+    assert db.session.get(User, member.id).role is Role.MODERATOR
+    entry = db.session.scalar(select(ModerationLog))
+    assert (entry.action, entry.reason, entry.details) == (
+        "set-role", "Trusted volunteer", {"role": ["member", "moderator"]})  # fmt: skip
+
+
 def test_only_admins_manage_words_boards_and_roles(client, make):
     log_in(client, make.moderator())
     assert client.get("/mod/words").status_code == 403
@@ -209,6 +219,33 @@ def test_two_moderators_resolving_one_case_give_one_result_and_one_log_entry(cli
     assert "already dealt with" in unescape(client.get(response.headers["Location"]).text)
     assert log_actions() == ["resolve-hidden"]
     assert db.session.get(Post, post.id).state is PostState.HIDDEN
+
+
+def test_two_moderators_clicking_at_the_same_moment_give_one_result(app, make):
+    import threading
+
+    post = opening(make.thread())
+    moderation.report_post(post, make.member(), moderation.ReportReason.SPAM)
+    case_id = db.session.scalar(select(Case.id))
+    names = [make.moderator().username for _ in range(2)]
+    db.session.commit()
+    outcomes = []
+
+    def resolve(username, resolution):
+        client = app.test_client()
+        with app.app_context():
+            log_in(client, db.session.scalar(select(User).where(User.username == username)))
+            response = submit(client, f"/mod/cases/{case_id}/resolve", {"resolution": resolution})
+            outcomes.append(response.status_code)
+
+    choices = zip(names, ("hidden", "dismissed"), strict=True)
+    workers = [threading.Thread(target=resolve, args=choice) for choice in choices]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert outcomes == [302, 302]
+    assert len([a for a in log_actions() if a.startswith("resolve-")]) == 1
 
 
 def test_hide_and_warn_shows_the_author_a_warning_until_acknowledged(client, make):

@@ -233,3 +233,9 @@ def test_a_double_submitted_delete_says_it_is_done(client, make, rosa):
     again = submit(client, f"/p/{reply.id}/delete")
     assert again.status_code == 302
     assert "already deleted" in client.get(again.headers["Location"]).text
+
+
+def test_a_thread_for_a_board_that_has_gone_keeps_its_words(client, rosa):
+    response = submit(client, "/b/no-such-board/new", {"title": "My title", "body": "My words"})
+    assert response.status_code == 404
+    assert "My title" in response.text and "My words" in response.text

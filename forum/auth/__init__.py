@@ -2,10 +2,11 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from .. import policy
+from ..errors import words_kept_page
 from ..extensions import db
 from ..models import User
 
@@ -21,12 +22,13 @@ def init_login(login_manager) -> None:
     def ask_to_log_in():
         if request.method == "POST" and (request.form.get("body") or request.form.get("title")):
             # Logged out while writing (another tab, an expired session): keep the words.
-            return render_template(
-                "auth/log_in_to_send.html",
-                title=request.form.get("title", ""),
-                body=request.form.get("body", ""),
-                return_to=_referring_path(),
-            ), 401
+            return words_kept_page(
+                "Please log in again",
+                "You were logged out before this could be sent, so it hasn't been posted.",
+                url_for("auth.login", next=_referring_path()),
+                "Log in and go back",
+                401,
+            )
         flash(login_manager.login_message, login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 

@@ -2,6 +2,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from .. import models, policy
+from ..errors import words_kept_page
 from ..forms import ActionForm
 from ..models import REPORT_REASON_CHOICES, PostState, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
@@ -90,7 +91,9 @@ def moderator_tools() -> dict:
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])
 @login_required
 def new_thread(slug: str):
-    board = models.board_by_slug(slug) or abort(404)
+    board = models.board_by_slug(slug)
+    if board is None:
+        return board_gone()
     if not policy.can_start_thread(current_user, board):
         return silenced_or_forbidden()
     form = NewThreadForm()
@@ -137,6 +140,18 @@ def reply(thread_id: int):
         return render_template("threads/reply.html", thread=thread, form=form)
     flash(HELD_MESSAGE if post.is_held else "Your reply is posted.", "success")
     return redirect(post_url(post, thread))
+
+
+def board_gone():
+    if request.method != "POST":
+        abort(404)
+    return words_kept_page(
+        "That board is no longer here",
+        "The board was moved or removed while you were writing, so your thread wasn't started.",
+        url_for("boards.index"),
+        "Choose a board",
+        404,
+    )
 
 
 def reply_refusal(thread: models.Thread) -> str:
