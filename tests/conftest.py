@@ -19,7 +19,7 @@ from forum import create_app
 from forum.dialects import is_sqlite
 from forum.extensions import db
 
-from .factories import Factories
+from .factories import Factories, log_in
 
 TEST_SECRET_KEY = "only-for-the-test-suite"
 
@@ -129,6 +129,14 @@ def client(app, ctx):
 @pytest.fixture
 def make(ctx):
     return Factories()
+
+
+@pytest.fixture
+def rosa(client, make):
+    """Rosa, a member who has been here a while, logged in on ``client``."""
+    member = make.member("rosa")
+    log_in(client, member)
+    return member
 
 
 @pytest.fixture

@@ -55,6 +55,29 @@ class Factories:
         return posting.reply(thread, author or self.member(), body)
 
 
+def count(model, *where) -> int:
+    """How many rows of ``model`` there are (matching ``where``)."""
+    from sqlalchemy import func, select
+
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def run_at_once(work, arguments: list[tuple]) -> None:
+    """Run ``work(*args)`` for each argument tuple in its own thread, all at the same time.
+
+    Pass plain values (names, ids), not model objects: the threads must not touch the
+    test's own database session.
+    """
+    import threading
+
+    db.session.commit()
+    workers = [threading.Thread(target=work, args=args) for args in arguments]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
 def csrf_token(client) -> str:
     """A valid form token for this client's session, read from a page that has a form."""
     for path in ("/", "/register"):

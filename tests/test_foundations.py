@@ -2,7 +2,6 @@
 
 import os
 import stat
-import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,7 +13,7 @@ from forum.dialects import is_sqlite
 from forum.extensions import db
 from forum.models import Board, Post, PostState, Role, Thread, User
 
-from .factories import PASSWORD, csrf_token, example_paths, log_in, submit
+from .factories import PASSWORD, csrf_token, example_paths, log_in, run_at_once, submit
 
 
 def url_values(thread) -> dict:
@@ -135,12 +134,7 @@ def test_members_replying_at_once_all_get_their_reply_stored(app, make):
                 if response.status_code != 302:
                     failures.append(response.status_code)
 
-    db.session.commit()
-    workers = [threading.Thread(target=reply_as, args=(name,)) for name in usernames]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_at_once(reply_as, [(name,) for name in usernames])
 
     assert failures == []
     thread = db.session.get(Thread, thread_id)
@@ -172,14 +166,7 @@ def test_counts_stay_exact_while_members_reply_and_delete_at_once(app, make):
                 replied = client.post(f"/t/{thread_id}/reply", data=words)
                 failures.extend(r.status_code for r in (deleted, replied) if r.status_code != 302)
 
-    # Plain names, read before the workers start: they must not touch this test's session.
-    names = [author.username for author in authors]
-    db.session.commit()
-    workers = [threading.Thread(target=delete_and_reply, args=(name,)) for name in names]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_at_once(delete_and_reply, [(author.username,) for author in authors])
 
     assert failures == []
     thread = db.session.get(Thread, thread_id)

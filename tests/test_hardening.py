@@ -8,28 +8,17 @@ import stat
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum import create_app
 from forum.dialects import is_sqlite_url
 from forum.extensions import db
 from forum.models import Post, Thread, User
 
-from .factories import csrf_token, example_paths, log_in, submit
+from .factories import count, csrf_token, example_paths, log_in, submit
 
 HUGE_ID = 99999999999999999999
 LOGIN_FAILED = "don't match our records"
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def rosa(client, make):
-    member = make.member("rosa")
-    log_in(client, member)
-    return member
 
 
 # A form that fails its token check: the member's own words back, a stranger's never.

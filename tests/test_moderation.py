@@ -4,7 +4,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from forum import policy
@@ -26,7 +26,7 @@ from forum.models import (
 )
 from forum.services import moderation
 
-from .factories import PASSWORD, csrf_token, example_paths, log_in, submit
+from .factories import PASSWORD, count, csrf_token, example_paths, log_in, run_at_once, submit
 
 
 def opening(thread) -> Post:
@@ -35,10 +35,6 @@ def opening(thread) -> Post:
 
 def log_actions() -> list[str]:
     return db.session.scalars(select(ModerationLog.action).order_by(ModerationLog.id)).all()
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def log_out(client):
@@ -222,13 +218,10 @@ def test_two_moderators_resolving_one_case_give_one_result_and_one_log_entry(cli
 
 
 def test_two_moderators_clicking_at_the_same_moment_give_one_result(app, make):
-    import threading
-
     post = opening(make.thread())
     moderation.report_post(post, make.member(), moderation.ReportReason.SPAM)
     case_id = db.session.scalar(select(Case.id))
     names = [make.moderator().username for _ in range(2)]
-    db.session.commit()
     outcomes = []
 
     def resolve(username, resolution):
@@ -238,12 +231,7 @@ def test_two_moderators_clicking_at_the_same_moment_give_one_result(app, make):
             response = submit(client, f"/mod/cases/{case_id}/resolve", {"resolution": resolution})
             outcomes.append(response.status_code)
 
-    choices = zip(names, ("hidden", "dismissed"), strict=True)
-    workers = [threading.Thread(target=resolve, args=choice) for choice in choices]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    run_at_once(resolve, list(zip(names, ("hidden", "dismissed"), strict=True)))
     assert outcomes == [302, 302]
     assert len([a for a in log_actions() if a.startswith("resolve-")]) == 1
 

@@ -5,24 +5,13 @@ from html import unescape
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from forum.extensions import db
 from forum.models import Board, Post, PostRevision, Thread, User
 
-from .factories import csrf_token, log_in, submit
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def rosa(client, make):
-    member = make.member("rosa")
-    log_in(client, member)
-    return member
+from .factories import count, csrf_token, log_in, submit
 
 
 @pytest.mark.parametrize(
