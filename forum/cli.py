@@ -5,9 +5,8 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from .extensions import db
-from .markup import render_markdown
 from .models import Post, Role
-from .services import accounts, seeding
+from .services import accounts, posting, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -95,7 +94,7 @@ def rerender(batch_size):
         if not batch:
             break
         for post in batch:
-            html = render_markdown(post.source)
+            html = posting.render_post(post.source)
             if html != post.html:
                 post.html = html
                 changed += 1

@@ -7,12 +7,14 @@ become plain links: loading a picture from another site would tell it who is rea
 """
 
 import html
+import re
 from html.parser import HTMLParser
 
 import bleach
 from bleach.html5lib_shim import Filter
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
 
 # Bump when the rules change; `flask posts rerender` brings stored HTML up to date.
 MARKUP_VERSION = 1
@@ -31,13 +33,56 @@ LINK_REL = "nofollow ugc noopener"
 HEADING_SHIFT = 2
 
 
+# "@rosa" anywhere but inside a word or an email address.
+MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_-]{3,30})\b")
+
+
 def _build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
+    md.core.ruler.push("mentions", _link_mentions)
     md.add_render_rule("image", _render_image_as_link)
     md.add_render_rule("heading_open", _render_shifted_heading)
     md.add_render_rule("heading_close", _render_shifted_heading)
     return md
+
+
+def _link_mentions(state) -> None:
+    """Turn "@name" into a link to that member's profile, for members who exist."""
+    members = state.env.get("members") or set()
+    if not members:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, inside_link = [], 0
+        for token in block.children:
+            inside_link += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+            if token.type == "text" and not inside_link and "@" in token.content:
+                children.extend(_split_mentions(token.content, members))
+            else:
+                children.append(token)
+        block.children = children
+
+
+def _split_mentions(text: str, members: set[str]) -> list[Token]:
+    tokens, position = [], 0
+    for match in MENTION.finditer(text):
+        if match.group(1).lower() not in members:
+            continue
+        tokens.append(_text(text[position : match.start()]))
+        link = Token("link_open", "a", 1)
+        link.attrSet("href", f"/u/{match.group(1).lower()}")
+        tokens += [link, _text(match.group(0)), Token("link_close", "a", -1)]
+        position = match.end()
+    tokens.append(_text(text[position:]))
+    return [token for token in tokens if token.type != "text" or token.content]
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
 def _render_image_as_link(self, tokens, idx, options, env):
@@ -78,9 +123,18 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def render_markdown(source: str) -> str:
-    """Return sanitised HTML for a post's Markdown source."""
-    return _cleaner.clean(_markdown.render(source)).strip()
+def render_markdown(source: str, members: set[str] | frozenset[str] = frozenset()) -> str:
+    """Return sanitised HTML for a post's Markdown source.
+
+    ``members`` are the lower-cased usernames that exist among those mentioned: only
+    they become links, so a typo never points at a missing page.
+    """
+    return _cleaner.clean(_markdown.render(source, {"members": set(members)})).strip()
+
+
+def mentioned_names(source: str) -> list[str]:
+    """The lower-cased names "@mentioned" in a post, in order, without repeats."""
+    return list(dict.fromkeys(name.lower() for name in MENTION.findall(source)))
 
 
 class _TextExtractor(HTMLParser):

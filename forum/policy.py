@@ -99,6 +99,15 @@ def can_report(user: User | None, post: Post) -> bool:
     return can_speak(user) and post.author_id != user.id and post.state is PostState.VISIBLE
 
 
+def can_react(user: User | None, post: Post) -> bool:
+    """Support for others' words: members (even silenced ones) on public posts, not their own."""
+    return is_member(user) and post.author_id != user.id and post.state is PostState.VISIBLE
+
+
+def can_watch(user: User | None) -> bool:
+    return is_member(user)
+
+
 def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> bool:
     """New members' first posts, and every post on some boards, wait for a moderator."""
     if is_staff(user) or user.is_system:

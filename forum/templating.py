@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from . import policy
-from .models import REPORT_REASON_LABELS, ReportReason, pending_warnings_for
+from .models import REPORT_REASON_LABELS, ReactionKind, ReportReason, pending_warnings_for
 
 
 def register(app: Flask) -> None:
@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
         reason_label=reason_label,
         pending_warnings=pending_warnings,
         present=present,
+        reaction_kinds=list(ReactionKind),
     )
 
     @app.context_processor

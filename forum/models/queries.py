@@ -1,10 +1,13 @@
 """The read queries pages use, each loading what its page shows in one statement."""
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..text import NUL
+from .community import BoardWatch, Reaction, ReactionKind, ThreadWatch
 from .core import Board, Post, PostRevision, PostState, Thread, User
 from .moderation import (
     Case,
@@ -279,5 +282,89 @@ def notifications_for(user: User, limit: int) -> list[Notification]:
             .where(Notification.user_id == user.id)
             .order_by(Notification.id.desc())
             .limit(limit)
+        )
+    )
+
+
+# What members have added to posts: reactions, watches.
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    kind: ReactionKind
+    count: int
+    mine: bool
+
+
+def reactions_for(posts: list[Post], reader: User | None) -> dict[int, list[ReactionCount]]:
+    """Reaction counts for every post on a page, and which are the reader's, in one query."""
+    if not posts:
+        return {}
+    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    rows = db.session.execute(
+        select(
+            Reaction.post_id,
+            Reaction.kind,
+            func.count(),
+            func.max(case((Reaction.user_id == reader_id, 1), else_=0)),
+        )
+        .where(Reaction.post_id.in_([post.id for post in posts]))
+        .group_by(Reaction.post_id, Reaction.kind)
+    )
+    found: dict[int, dict[ReactionKind, ReactionCount]] = {}
+    for post_id, kind, count, mine in rows:
+        found.setdefault(post_id, {})[kind] = ReactionCount(kind, count, bool(mine))
+    return {
+        post_id: [by_kind[kind] for kind in ReactionKind if kind in by_kind]
+        for post_id, by_kind in found.items()
+    }
+
+
+def reactors_of(post: Post) -> dict[ReactionKind, list[User]]:
+    rows = db.session.execute(
+        select(Reaction.kind, User)
+        .join(User, User.id == Reaction.user_id)
+        .where(Reaction.post_id == post.id)
+        .order_by(Reaction.id)
+    )
+    grouped: dict[ReactionKind, list[User]] = {}
+    for kind, user in rows:
+        grouped.setdefault(kind, []).append(user)
+    return {kind: grouped[kind] for kind in ReactionKind if kind in grouped}
+
+
+def thread_for_reader(thread_id: int, reader: User | None) -> tuple[Thread | None, bool]:
+    """The thread with its board, and whether the reader watches it, in one query."""
+    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    row = db.session.execute(
+        select(Thread, ThreadWatch.id)
+        .outerjoin(
+            ThreadWatch,
+            and_(ThreadWatch.thread_id == Thread.id, ThreadWatch.user_id == reader_id),
+        )
+        .where(Thread.id == thread_id)
+        .options(joinedload(Thread.board))
+    ).first()
+    return (row[0], row[1] is not None) if row else (None, False)
+
+
+def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:
+    if NUL in slug:
+        return None, False
+    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    row = db.session.execute(
+        select(Board, BoardWatch.id)
+        .outerjoin(
+            BoardWatch, and_(BoardWatch.board_id == Board.id, BoardWatch.user_id == reader_id)
+        )
+        .where(Board.slug == slug)
+    ).first()
+    return (row[0], row[1] is not None) if row else (None, False)
+
+
+def notification_for(user: User, notification_id: int) -> Notification | None:
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
         )
     )

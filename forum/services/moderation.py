@@ -333,6 +333,8 @@ def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> No
     if approve:
         author.approved_post_count += 1
     posting.recount_around(post)
+    if approve:
+        notifications.notify_new_post(post)
     _log(actor, "approve" if approve else "reject", reason, post=post, subject=author)
     notifications.notify(
         author,

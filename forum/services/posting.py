@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from .. import policy
 from ..extensions import db
-from ..markup import render_markdown
+from ..markup import mentioned_names, render_markdown
 from ..models import (
     Board,
     Post,
@@ -26,7 +26,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import watchwords
+from . import community, notifications, watchwords
 
 SLUG_MAX_LENGTH = 80
 # A second identical submission this soon after the first is a double click, not a new post.
@@ -39,6 +39,17 @@ class BlockedWords(Exception):
     def __init__(self, phrases: list[str]):
         super().__init__(", ".join(phrases))
         self.phrases = phrases
+
+
+def render_post(source: str) -> str:
+    """A post's stored HTML: its Markdown, with mentions of real members linked."""
+    names = mentioned_names(source)
+    members = (
+        set(db.session.scalars(select(User.username_key).where(User.username_key.in_(names))))
+        if names
+        else set()
+    )
+    return render_markdown(source, members)
 
 
 def thread_slug(title: str) -> str:
@@ -115,7 +126,7 @@ def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Po
         author_id=author.id,
         number=number,
         source=body,
-        html=render_markdown(body),
+        html=render_post(body),
         state=PostState.HELD if held else PostState.VISIBLE,
         created_at=now,
     )
@@ -130,6 +141,9 @@ def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Po
     if not held:
         _count_new_post(thread, author, post, is_reply)
     db.session.expire(thread)
+    community.watch_thread(thread, author)
+    if not held:
+        notifications.notify_new_post(post)
     return post
 
 
@@ -215,7 +229,7 @@ def revise_post(post: Post, editor: User, body: str, title: str | None = None) -
         )
     )
     post.source = body
-    post.html = render_markdown(body)
+    post.html = render_post(body)
     post.edited_at = utcnow()
     if title_changes:
         thread.title = title

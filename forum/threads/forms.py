@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..forms import body_field, choices, refuse_nul, title_field
@@ -10,10 +10,13 @@ from ..text import clean_multiline
 class NewThreadForm(FlaskForm):
     title = title_field()
     body = body_field()
+    # The Preview button: show the post as it will look, without sending it.
+    preview = SubmitField("Preview")
 
 
 class ReplyForm(FlaskForm):
     body = body_field("Your reply")
+    preview = SubmitField("Preview")
 
 
 class EditPostForm(FlaskForm):

@@ -4,13 +4,15 @@ from flask_login import current_user, login_required
 from .. import models, policy
 from ..errors import words_kept_page
 from ..forms import ActionForm
-from ..models import REPORT_REASON_CHOICES, PostState, ReportReason, ThreadState
+from ..markup import render_markdown
+from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
-from ..services import moderation, posting
+from ..services import community, moderation, posting
 from ..services.posting import BlockedWords
 from . import bp
 from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm, ReportForm
 
+REACTION_VALUES = frozenset(kind.value for kind in ReactionKind)
 HELD_MESSAGE = (
     "Thank you. A moderator will look at your post shortly (we do this for new members' "
     "first posts, to keep scams out). Until then, only you can see it."
@@ -55,7 +57,9 @@ def post_url(post: models.Post, thread: models.Thread) -> str:
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def thread(thread_id: int, slug: str | None = None):
-    thread = models.thread_with_board(thread_id) or abort(404)
+    thread, watching = models.thread_for_reader(thread_id, current_user)
+    if thread is None:
+        abort(404)
     if thread.state is ThreadState.MERGED:
         merged = visible_thread_or_404(thread.merged_into_id)
         return redirect(url_for("threads.thread", thread_id=merged.id, slug=merged.slug), 301)
@@ -70,17 +74,66 @@ def thread(thread_id: int, slug: str | None = None):
         )
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
-    reply_form = (
-        ReplyForm() if not page.has_next and policy.can_reply(current_user, thread) else None
-    )
+    reply_form = None
+    if not page.has_next and policy.can_reply(current_user, thread):
+        reply_form = ReplyForm(data={"body": quoted_text(request.args.get("quote"), thread)})
     return render_template(
         "threads/thread.html",
         thread=thread,
         posts=posts,
         page=page,
         reply_form=reply_form,
+        watching=watching,
+        reactions=models.reactions_for(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
     )
+
+
+def quoted_text(post_id: str | None, thread: models.Thread) -> str | None:
+    """The reply box's opening when a member follows a post's "Quote" link."""
+    if not post_id or not post_id.isascii() or not post_id.isdigit() or len(post_id) > 9:
+        return None
+    post = models.post_with_thread(int(post_id))
+    if post is None or post.thread_id != thread.id or not policy.can_read_post(current_user, post):
+        return None
+    quoted = "\n".join(f"> {line}" if line else ">" for line in post.source.splitlines())
+    return f"@{post.author.username} wrote:\n{quoted}\n\n"
+
+
+@bp.post("/p/<int:post_id>/react")
+@login_required
+def react(post_id: int):
+    post, thread = post_allowed_or_abort(
+        post_id, lambda user, post, _: policy.can_react(user, post)
+    )
+    kind = request.form.get("kind", "")
+    if ActionForm().validate_on_submit() and kind in REACTION_VALUES:
+        community.toggle_reaction(post, current_user, ReactionKind(kind))
+    return redirect(post_url(post, thread))
+
+
+@bp.get("/p/<int:post_id>/reactions")
+def reactions(post_id: int):
+    post = models.post_with_thread(post_id) or abort(404)
+    if not (
+        policy.can_read_post(current_user, post)
+        and policy.can_see_thread(current_user, post.thread)
+    ):
+        abort(404)
+    return render_template(
+        "threads/reactions.html", post=post, thread=post.thread, reactors=models.reactors_of(post)
+    )
+
+
+@bp.post("/t/<int:thread_id>/<any(watch, unwatch):choice>")
+@login_required
+def watch(thread_id: int, choice: str):
+    thread = visible_thread_or_404(thread_id)
+    if ActionForm().validate_on_submit():
+        community.set_thread_watch(thread, current_user, watching=choice == "watch")
+        flash("You'll be told about new replies here." if choice == "watch"
+              else "You won't be told about new replies here.", "info")  # fmt: skip
+    return redirect(url_for("threads.thread", thread_id=thread.id, slug=thread.slug))
 
 
 def moderator_tools() -> dict:
@@ -97,6 +150,10 @@ def new_thread(slug: str):
     if not policy.can_start_thread(current_user, board):
         return silenced_or_forbidden()
     form = NewThreadForm()
+    if form.validate_on_submit() and form.preview.data:
+        return render_template(
+            "threads/new.html", board=board, form=form, preview=render_markdown(form.body.data)
+        )
     if form.validate_on_submit():
         title, body = form.title.data, form.body.data
         post = posting.recent_duplicate_thread(board, current_user, title, body)
@@ -129,6 +186,10 @@ def reply(thread_id: int):
         return render_template("threads/reply.html", thread=thread, form=form), 409
     if not form.validate_on_submit():
         return render_template("threads/reply.html", thread=thread, form=form)
+    if form.preview.data:
+        return render_template(
+            "threads/reply.html", thread=thread, form=form, preview=render_markdown(form.body.data)
+        )
     post = posting.recent_duplicate_reply(thread, current_user, form.body.data)
     if post is not None:
         flash("That reply was already posted, so we didn't post it twice.", "info")

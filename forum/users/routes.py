@@ -26,6 +26,18 @@ def notifications():
     return render_template("users/notifications.html", notifications=items, form=ActionForm())
 
 
+@bp.post("/notifications/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int):
+    """Mark one notification read and go to what it is about."""
+    notification = models.notification_for(current_user, notification_id) or abort(404)
+    if ActionForm().validate_on_submit():
+        notices.mark_read(current_user, notification)
+    if notification.post_id is None:
+        return redirect(url_for(".notifications"))
+    return redirect(url_for("threads.post", post_id=notification.post_id))
+
+
 @bp.post("/notifications/read")
 @login_required
 def mark_notifications_read():

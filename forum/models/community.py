@@ -1,0 +1,82 @@
+"""Members keeping each other company: support reactions and watched threads and boards."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .core import User, _enum, utcnow
+
+
+class ReactionKind(enum.Enum):
+    """A small fixed set of ways to say "I'm with you" without writing a post.
+
+    No downvotes and no points: these are for support, not scoring.
+    """
+
+    LOVE = "love"
+    HUGS = "hugs"
+    THINKING_OF_YOU = "thinking"
+    HELPFUL = "helpful"
+    ME_TOO = "me-too"
+
+    @property
+    def label(self) -> str:
+        return REACTION_LABELS[self][0]
+
+    @property
+    def symbol(self) -> str:
+        return REACTION_LABELS[self][1]
+
+
+REACTION_LABELS = {
+    ReactionKind.LOVE: ("Sending love", "💗"),
+    ReactionKind.HUGS: ("Hugs", "🤗"),
+    ReactionKind.THINKING_OF_YOU: ("Thinking of you", "🕯️"),
+    ReactionKind.HELPFUL: ("Helpful", "💡"),
+    ReactionKind.ME_TOO: ("Me too", "🙋"),
+}
+
+
+class Reaction(db.Model):
+    __tablename__ = "reactions"
+    __table_args__ = (
+        # One of each kind per member per post; also serves "all reactions on these posts".
+        UniqueConstraint("post_id", "kind", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[ReactionKind] = mapped_column(_enum(ReactionKind))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="raise_on_sql")
+
+
+class ThreadWatch(db.Model):
+    """A member wants to hear about new replies in a thread (automatic once they post)."""
+
+    __tablename__ = "thread_watches"
+    __table_args__ = (UniqueConstraint("thread_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BoardWatch(db.Model):
+    """A member wants to hear about new threads in a board."""
+
+    __tablename__ = "board_watches"
+    __table_args__ = (UniqueConstraint("board_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

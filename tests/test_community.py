@@ -1,0 +1,206 @@
+"""Members keeping each other company: support reactions, watching, notifications, quoting
+and previewing before posting."""
+
+import re
+from html import unescape
+
+from sqlalchemy import select
+
+from forum.extensions import db
+from forum.models import Notification, Post, Reaction, ThreadWatch, User
+from forum.services import community, moderation
+
+from .factories import count, csrf_token, log_in, submit
+
+
+def unread(member) -> list[str]:
+    return db.session.scalars(
+        select(Notification.text)
+        .where(Notification.user_id == member.id, Notification.read_at.is_(None))
+        .order_by(Notification.id)
+    ).all()
+
+
+def log_out(client):
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+# Support reactions
+
+
+def test_members_send_support_without_writing_and_can_take_it_back(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa, title="Scan results tomorrow")
+    log_in(client, make.member("jun"))
+    response = submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert re.search(r'aria-pressed="true">\s*<span aria-hidden="true">💗</span> Sending love '
+                     r'<span class="reaction-count">1</span>', page)  # fmt: skip
+
+    submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"})
+    assert count(Reaction) == 0
+    submit(client, f"/p/{thread.first_post_id}/react", {"kind": "hugs"})
+    submit(client, f"/p/{thread.first_post_id}/react", {"kind": "thinking"})
+    assert count(Reaction) == 2
+    who = client.get(f"/p/{thread.first_post_id}/reactions").text
+    assert "Hugs (1)" in who and "Thinking of you (1)" in who and "jun" in who
+
+
+def test_no_downvotes_no_self_support_and_visitors_only_see_counts(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa)
+    community.toggle_reaction(db.session.get(Post, thread.first_post_id), make.member(),
+                              community.ReactionKind.ME_TOO)  # fmt: skip
+    assert submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"}).status_code == 302
+    assert count(Reaction) == 1, "a visitor is sent to log in, nothing is stored"
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Me too" in page and 'name="kind"' not in page
+
+    log_in(client, rosa)
+    assert submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"}).status_code == 403
+    log_out(client)
+    log_in(client, make.member())
+    submit(client, f"/p/{thread.first_post_id}/react", {"kind": "thumbs-down"})
+    assert count(Reaction) == 1
+
+
+def test_reactions_gather_into_one_notification(client, make):
+    rosa = make.member("rosa")
+    post = db.session.get(Post, make.thread(author=rosa, title="First chemo").first_post_id)
+    for name in ("ana", "ben", "cleo"):
+        community.toggle_reaction(post, make.member(name), community.ReactionKind.LOVE)
+    assert unread(rosa) == ["3 members sent support for your post in “First chemo”"]
+    assert db.session.get(User, rosa.id).unread_notifications == 1
+
+
+# Watching and notifications
+
+
+def test_a_reply_reaches_everyone_watching_the_thread_but_its_writer(client, make):
+    rosa, jun, mae = make.member("rosa"), make.member("jun"), make.member("mae")
+    thread = make.thread(author=rosa, title="Starting Ibrance")
+    make.reply(thread, author=mae, body="Me too, next week")
+    log_in(client, jun)
+    submit(client, f"/t/{thread.id}/reply", {"body": "You've got this."})
+    assert unread(rosa) == [
+        "mae replied to “Starting Ibrance”",
+        "jun replied to “Starting Ibrance”",
+    ]
+    assert unread(mae) == ["jun replied to “Starting Ibrance”"]
+    assert unread(jun) == []
+    assert count(ThreadWatch, ThreadWatch.user_id == jun.id) == 1, "posting watches the thread"
+    assert 'Notifications <span class="count">2' in _as(client, rosa).get("/").text
+
+
+def _as(client, member):
+    log_out(client)
+    log_in(client, member)
+    return client
+
+
+def test_unwatching_a_thread_stops_its_notifications(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa)
+    log_in(client, rosa)
+    submit(client, f"/t/{thread.id}/unwatch")
+    assert "Watch this thread" in client.get(f"/t/{thread.id}", follow_redirects=True).text
+    make.reply(thread, body="Hello")
+    assert unread(rosa) == []
+
+
+def test_watching_a_board_brings_word_of_new_threads(client, make):
+    board = make.board(name="Living with MBC")
+    mae = make.member("mae")
+    log_in(client, mae)
+    submit(client, f"/b/{board.slug}/watch")
+    assert "Stop watching this board" in client.get(f"/b/{board.slug}").text
+    make.thread(board=board, author=make.member("rosa"), title="Gardening on tired days")
+    assert unread(mae) == ["rosa started “Gardening on tired days” in Living with MBC"]
+
+
+def test_mentions_reach_the_member_and_link_to_their_profile(client, make):
+    make.member("rosa")
+    jun = make.member("jun")
+    thread = make.thread(title="Hair loss tips")
+    log_in(client, make.member("mae"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "@jun had great advice on this. @nobody"})
+    assert unread(jun) == ["mae mentioned you in “Hair loss tips”"]
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert '<a href="/u/jun"' in page
+
+
+def test_quoting_fills_the_reply_box_and_tells_the_quoted_member(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa, title="Fatigue", body="Short walks help me.\nNaps too.")
+    log_in(client, make.member("jun"))
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    quote_link = re.search(r'href="([^"]*quote=\d+[^"]*)">Quote', page).group(1)
+    prefilled = unescape(client.get(unescape(quote_link)).text)
+    assert "@rosa wrote:\n> Short walks help me.\n> Naps too." in prefilled
+    submit(client, f"/t/{thread.id}/reply",
+           {"body": "@rosa wrote:\n> Short walks help me.\n\nSame here."})  # fmt: skip
+    assert unread(rosa) == ["jun quoted you in “Fatigue”"]
+
+
+def test_held_posts_notify_only_once_approved(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa, title="Welcome me")
+    log_in(client, make.newcomer("nell"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "Hello @rosa, I'm new"})
+    assert unread(rosa) == []
+    held = db.session.scalar(select(Post).order_by(Post.id.desc()))
+    moderation.approve_post(held, make.moderator())
+    assert unread(rosa) == ["nell mentioned you in “Welcome me”"]
+
+
+def test_no_notification_about_a_thread_the_member_cannot_see(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=make.member("jun"), title="Hidden away")
+    moderation.set_thread_hidden(thread, make.moderator(), True, "off topic")
+    make.reply(thread, author=make.moderator(), body="@rosa look")
+    assert unread(rosa) == []
+
+
+def test_opening_a_notification_marks_it_read(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa)
+    reply = make.reply(thread, author=make.member("jun"))
+    make.reply(thread, author=make.member("mae"))
+    log_in(client, rosa)
+    first = db.session.scalar(select(Notification.id).order_by(Notification.id))
+    response = submit(client, f"/notifications/{first}/open")
+    assert response.headers["Location"] == f"/p/{reply.id}"
+    assert db.session.get(User, rosa.id).unread_notifications == 1
+    assert submit(client, "/notifications/99999/open").status_code == 404
+    submit(client, "/notifications/read")
+    assert unread(rosa) == [] and db.session.get(User, rosa.id).unread_notifications == 0
+
+
+# Preview
+
+
+def test_preview_shows_the_post_as_it_will_look_without_posting_it(client, make):
+    board = make.board()
+    thread = make.thread(board=board)
+    log_in(client, make.member())
+    draft = {"title": "Draft title", "body": "Some **bold** words", "preview": "y"}
+    response = submit(client, f"/b/{board.slug}/new", draft)
+    assert response.status_code == 200
+    assert "Preview: not posted yet" in response.text
+    assert "<strong>bold</strong>" in response.text and "Some **bold** words" in response.text
+    reply = submit(client, f"/t/{thread.id}/reply", {"body": "A *gentle* reply", "preview": "y"})
+    assert "<em>gentle</em>" in reply.text and "A *gentle* reply" in reply.text
+    assert count(Post) == 1
+
+
+def test_only_real_members_mentioned_in_plain_text_become_links():
+    from forum.markup import render_markdown
+
+    html = render_markdown(
+        "Hi @Rosa and @ghost, mail me at a@rosa.org, `@rosa` [@rosa](https://example.org)",
+        {"rosa"},
+    )
+    assert html.count('href="/u/rosa"') == 1
+    assert "@ghost" in html and "<code>@rosa</code>" in html
+    assert 'href="https://example.org" rel="nofollow ugc noopener">@rosa</a>' in html
