@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, posting, seeding
+from .services import accounts, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users)
     app.cli.add_command(posts)
+    app.cli.add_command(search)
 
 
 @click.command("seed")
@@ -102,3 +103,14 @@ def rerender(batch_size):
         last_id = batch[-1].id
         db.session.commit()
     click.echo(f"Rendered {seen} posts again; {changed} changed.")
+
+
+@click.group()
+def search():
+    """Maintain the full-text search index."""
+
+
+@search.command("rebuild")
+def rebuild_search():
+    """Index every post again from scratch (after restoring a backup, say)."""
+    click.echo(f"Indexed {searching.rebuild()} searchable posts.")

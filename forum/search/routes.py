@@ -1,5 +1,6 @@
 from flask import current_app, render_template, request
 
+from .. import models
 from ..pagination import requested_page
 from ..services import searching
 from . import bp
@@ -8,10 +9,24 @@ from . import bp
 @bp.get("/search")
 def search():
     query = searching.clean_query(request.args.get("q", ""))
+    board = (
+        models.board_by_slug(request.args.get("board", "")) if request.args.get("board") else None
+    )
+    author_name = searching.clean_query(request.args.get("author", ""))
+    author = models.member_by_username(author_name) if author_name else None
+    filters = {"q": query, "board": board.slug if board else None, "author": author_name or None}
+    boards = models.all_boards()
     if not query:
-        return render_template("search/results.html", query="", results=[], page=None)
+        return render_template("search/results.html", results=[], page=None, boards=boards,
+                               filters=filters, unknown_author=False)  # fmt: skip
+    if author_name and author is None:
+        return render_template("search/results.html", results=[], page=None, boards=boards,
+                               filters=filters, unknown_author=True)  # fmt: skip
     per_page = current_app.config["POSTS_PER_PAGE"]
-    total = searching.count_matches(query)
+    page_number = requested_page(per_page, 10**9).number
+    results, total = searching.search(
+        query, (page_number - 1) * per_page, per_page, board=board, author=author
+    )
     page = requested_page(per_page, total)
-    results = searching.find_posts(query, page.offset, per_page)
-    return render_template("search/results.html", query=query, results=results, page=page)
+    return render_template("search/results.html", results=results, page=page, boards=boards,
+                           filters=filters, unknown_author=False)  # fmt: skip

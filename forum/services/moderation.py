@@ -32,7 +32,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import notifications, posting, watchwords
+from . import notifications, posting, searching, watchwords
 from .accounts import system_account
 
 # Every action the log can hold, for the log page's filter.
@@ -89,6 +89,7 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
     _log(actor, "rename", reason, thread=thread, details={"title": [thread.title, title]})
     thread.title = title
     thread.slug = posting.thread_slug(title)
+    searching.index_thread(thread)
     db.session.commit()
 
 
@@ -98,6 +99,7 @@ def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "
          subject=_author(thread), details={"state": [thread.state.value, state.value]})  # fmt: skip
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
+    searching.index_thread(thread)
     db.session.commit()
 
 
@@ -115,6 +117,7 @@ def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -
     thread.post_count = thread.reply_count = 0
     db.session.flush()
     posting.recount_thread(into)
+    searching.index_thread(into)
     recount_boards(
         *(db.session.get(Board, board_id) for board_id in {thread.board_id, into.board_id})
     )
@@ -149,6 +152,7 @@ def split_thread(thread: Thread, actor: User, post_ids: list[int], title: str,
     posting.recount_thread(thread)
     posting.recount_thread(new)
     posting.recount_board(db.session.get(Board, thread.board_id))
+    searching.index_thread(new)
     db.session.commit()
     return new
 
@@ -191,6 +195,7 @@ def _hide(post: Post, category: ReportReason) -> None:
     post.state = PostState.HIDDEN
     post.removal_reason = category.value
     posting.recount_around(post)
+    searching.index_post(post)
 
 
 def restore_post(post: Post, actor: User, reason: str = "") -> None:
@@ -199,6 +204,7 @@ def restore_post(post: Post, actor: User, reason: str = "") -> None:
     post.state = PostState.VISIBLE
     post.removal_reason = None
     posting.recount_around(post)
+    searching.index_post(post)
     db.session.commit()
 
 
@@ -297,6 +303,7 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
         if case.auto_hidden and post.state is PostState.HIDDEN:
             post.state, post.removal_reason = PostState.VISIBLE, None
             posting.recount_around(post)
+            searching.index_post(post)
     elif post.state is not PostState.HIDDEN:
         _hide(post, _most_reported_reason(case, ReportReason.OTHER))
     _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=subject, case=case)
@@ -328,11 +335,16 @@ def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> No
     db.session.refresh(post)
     thread = db.session.get(Thread, post.thread_id)
     author = _post_author(post)
-    if post.id == thread.first_post_id and thread.state is ThreadState.HELD:
+    opens_thread = post.id == thread.first_post_id and thread.state is ThreadState.HELD
+    if opens_thread:
         thread.state = ThreadState.VISIBLE if approve else ThreadState.HIDDEN
     if approve:
         author.approved_post_count += 1
     posting.recount_around(post)
+    if opens_thread:
+        searching.index_thread(thread)
+    else:
+        searching.index_post(post)
     if approve:
         notifications.notify_new_post(post)
     _log(actor, "approve" if approve else "reject", reason, post=post, subject=author)

@@ -26,7 +26,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import community, notifications, watchwords
+from . import community, notifications, searching, watchwords
 
 SLUG_MAX_LENGTH = 80
 # A second identical submission this soon after the first is a double click, not a new post.
@@ -143,6 +143,7 @@ def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Po
     db.session.expire(thread)
     community.watch_thread(thread, author)
     if not held:
+        searching.index_post(post)
         notifications.notify_new_post(post)
     return post
 
@@ -234,6 +235,7 @@ def revise_post(post: Post, editor: User, body: str, title: str | None = None) -
     if title_changes:
         thread.title = title
         thread.slug = thread_slug(title)
+    searching.index_post(post)
     return True
 
 
@@ -245,6 +247,7 @@ def delete_post(post: Post) -> None:
         return
     post.state = PostState.DELETED
     recount_around(post)
+    searching.index_post(post)
     db.session.commit()
 
 
