@@ -3,6 +3,8 @@
 Everything else in the code base speaks portable SQLAlchemy.
 """
 
+from contextlib import contextmanager
+
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
@@ -53,3 +55,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_read_only_request() -> bool:
     return has_request_context() and request.method in SAFE_METHODS
+
+
+@contextmanager
+def foreign_keys_paused(connection):
+    """Let migrations rebuild SQLite tables that others point at, then check every link.
+
+    SQLite changes a table's columns by copying it, and dropping the old copy would
+    trip foreign keys from other tables; the pragma only takes effect outside a
+    transaction, so it is set on the raw connection before Alembic begins one.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+    broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left broken references: {broken[:5]}")

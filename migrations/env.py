@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from forum.dialects import foreign_keys_paused
 from forum.services.searching import is_search_table
 
 config = context.config
@@ -39,7 +40,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     conf_args.setdefault("include_object", is_managed_by_models)
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, foreign_keys_paused(connection):
         context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -235,3 +235,44 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(
 
     app.test_client().get("/scheme-probe", headers={"X-Forwarded-Proto": "https"})
     assert seen["scheme"] == scheme
+
+
+FIRST_REVISION = "3e169ce68eb8"
+
+
+def test_upgrading_a_database_full_of_posts_keeps_every_post(tmp_path):
+    """`make run` migrates an existing forum: SQLite rebuilds tables, nothing is lost."""
+    import flask_migrate
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})  # fmt: skip
+    with app.app_context():
+        flask_migrate.upgrade(revision=FIRST_REVISION)
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO users (id, username, username_key, role, is_system, session_token,"
+                " created_at, post_count) VALUES (1, 'rosa', 'rosa', 'member', 0, 't',"
+                " '2026-01-01', 2)",
+                "INSERT INTO boards (id, slug, name, description, position, thread_count,"
+                " post_count) VALUES (1, 'b', 'B', '', 1, 1, 2)",
+                "INSERT INTO threads (id, board_id, author_id, title, slug, is_pinned, is_locked,"
+                " created_at, last_post_at, post_count, reply_count) VALUES (1, 1, 1,"
+                " 'Old fatigue thread', 'old', 0, 0, '2026-01-01', '2026-01-01', 2, 1)",
+                "INSERT INTO posts (id, thread_id, author_id, number, source, html, state,"
+                " created_at) VALUES (1, 1, 1, 1, 'Tired', '<p>Tired</p>', 'visible',"
+                " '2026-01-01'), (2, 1, 1, 2, 'Still tired', '<p>Still</p>', 'visible',"
+                " '2026-01-01')",
+                "UPDATE threads SET first_post_id = 1, last_post_id = 2",
+                "UPDATE boards SET last_post_id = 2",
+            ):
+                connection.exec_driver_sql(statement)
+        flask_migrate.upgrade()
+        assert db.session.scalar(select(func.count()).select_from(Post)) == 2
+        member = db.session.scalar(select(User))
+        assert member.approved_post_count == 2, "members who posted before are trusted"
+        from forum.services import searching
+
+        results, total = searching.search("fatigue", 0, 10)
+        assert total == 1 and results[0].post.id == 1
+        db.session.remove()
+        db.engine.dispose()
