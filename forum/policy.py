@@ -104,6 +104,10 @@ def can_react(user: User | None, post: Post) -> bool:
     return is_member(user) and post.author_id != user.id and post.state is PostState.VISIBLE
 
 
+def can_bookmark(user: User | None, post: Post, thread: Thread) -> bool:
+    return is_member(user) and can_read_post(user, post) and can_see_thread(user, thread)
+
+
 def can_watch(user: User | None) -> bool:
     return is_member(user)
 

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import Notification, Post, Reaction, ThreadWatch, User
 from forum.services import community, moderation
 
-from .factories import count, csrf_token, log_in, submit
+from .factories import PASSWORD, count, csrf_token, log_in, submit
 
 
 def unread(member) -> list[str]:
@@ -204,3 +204,62 @@ def test_only_real_members_mentioned_in_plain_text_become_links():
     assert html.count('href="/u/rosa"') == 1
     assert "@ghost" in html and "<code>@rosa</code>" in html
     assert 'href="https://example.org" rel="nofollow ugc noopener">@rosa</a>' in html
+
+
+# Bookmarks
+
+
+def test_members_bookmark_posts_to_read_later(client, make):
+    thread = make.thread(title="Good advice on scans")
+    reply = make.reply(thread, body="Bring a friend to the results appointment")
+    log_in(client, make.member("rosa"))
+    response = submit(client, f"/p/{reply.id}/bookmark")
+    page = client.get(response.headers["Location"]).text
+    assert 'aria-pressed="true">Bookmarked' in page
+    assert "Good advice on scans" in client.get("/bookmarks").text
+
+    moderator = make.moderator()
+    moderation.hide_post(db.session.get(Post, reply.id), moderator, moderation.ReportReason.OTHER)
+    assert "Good advice on scans" not in client.get("/bookmarks").text, "hidden posts drop out"
+    moderation.restore_post(db.session.get(Post, reply.id), moderator)
+    submit(client, f"/p/{reply.id}/bookmark")
+    assert "No bookmarks yet" in client.get("/bookmarks").text
+
+
+def test_visitors_have_no_bookmarks(client, make):
+    assert client.get("/bookmarks").status_code == 302
+
+
+# Settings
+
+
+def test_a_member_shares_a_line_of_their_story_beside_their_posts(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa)
+    log_in(client, rosa)
+    page = client.get("/settings").text
+    assert "visible to other members" in page
+    assert re.search(r'<input checked[^>]*value="daily"', page)
+    submit(client, "/settings", {"display_name": "Rosa M", "story": "Stage IV since 2021, ER+",
+                                 "about": "Gardener.", "email_frequency": "never"})  # fmt: skip
+    member = db.session.get(User, rosa.id)
+    assert (member.story, member.email_frequency.value) == ("Stage IV since 2021, ER+", "never")
+    assert "Stage IV since 2021, ER+" in client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Gardener." in client.get("/u/rosa").text
+    too_long = submit(client, "/settings", {"story": "x" * 121, "email_frequency": "daily"})
+    assert too_long.status_code == 200 and "x" * 121 in too_long.text
+
+
+def test_changing_the_password_logs_out_every_other_device(app, client, make):
+    rosa = make.member("rosa")
+    log_in(client, rosa)
+    other_device = app.test_client()
+    log_in(other_device, rosa)
+    new = "a new long passphrase"
+    wrong = submit(client, "/settings/password", {"current": "nope", "new": new, "confirm": new})
+    assert "isn't your current password" in unescape(wrong.text)
+    submit(client, "/settings/password", {"current": PASSWORD, "new": new, "confirm": new})
+    assert "Log out" in client.get("/").text, "this device stays logged in"
+    assert "Log out" not in other_device.get("/").text, "the other device is logged out"
+    log_out(client)
+    assert submit(client, "/login", {"username": "rosa", "password": new}).status_code == 302

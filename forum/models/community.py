@@ -1,4 +1,5 @@
-"""Members keeping each other company: support reactions and watched threads and boards."""
+"""Members keeping each other company: support reactions, watched threads and boards,
+and bookmarks of posts to come back to."""
 
 from __future__ import annotations
 
@@ -79,4 +80,16 @@ class BoardWatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Bookmark(db.Model):
+    """A post a member saved to read again later. Private to them."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (UniqueConstraint("user_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -66,6 +66,12 @@ class ThreadState(enum.Enum):
     MERGED = "merged"  # its posts joined another thread; its address redirects there
 
 
+class EmailFrequency(enum.Enum):
+    EVERY_EVENT = "every"
+    DAILY_DIGEST = "daily"
+    NEVER = "never"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -92,6 +98,14 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None]
     has_pending_warning: Mapped[bool] = mapped_column(default=False)
     unread_notifications: Mapped[int] = mapped_column(default=0)
+    # What members choose to share; all of it is visible to other members.
+    display_name: Mapped[str | None] = mapped_column(String(50))
+    about: Mapped[str | None] = mapped_column(Text)
+    # One line shown beside their posts, e.g. "Stage IV since 2021, ER+".
+    story: Mapped[str | None] = mapped_column(String(120))
+    email_frequency: Mapped[EmailFrequency] = mapped_column(
+        _enum(EmailFrequency), default=EmailFrequency.DAILY_DIGEST
+    )
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 

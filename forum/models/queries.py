@@ -7,8 +7,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..text import NUL
-from .community import BoardWatch, Reaction, ReactionKind, ThreadWatch
-from .core import Board, Post, PostRevision, PostState, Thread, User
+from .community import BoardWatch, Bookmark, Reaction, ReactionKind, ThreadWatch
+from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User
 from .moderation import (
     Case,
     CaseStatus,
@@ -366,5 +366,37 @@ def notification_for(user: User, notification_id: int) -> Notification | None:
     return db.session.scalar(
         select(Notification).where(
             Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+
+
+def bookmarked_among(posts: list[Post], reader: User | None) -> set[int]:
+    """Which of these posts the reader has saved (no query for visitors)."""
+    if not posts or reader is None or not reader.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Bookmark.post_id).where(
+                Bookmark.user_id == reader.id, Bookmark.post_id.in_([post.id for post in posts])
+            )
+        )
+    )
+
+
+def bookmarks_of(user: User, limit: int) -> list[Post]:
+    """The member's saved posts that everyone may still read, most recently saved first."""
+    return list(
+        db.session.scalars(
+            select(Post)
+            .join(Bookmark, Bookmark.post_id == Post.id)
+            .join(Post.thread)
+            .where(
+                Bookmark.user_id == user.id,
+                Post.state == PostState.VISIBLE,
+                Thread.state == ThreadState.VISIBLE,
+            )
+            .options(contains_eager(Post.thread), joinedload(Post.author))
+            .order_by(Bookmark.id.desc())
+            .limit(limit)
         )
     )

@@ -163,3 +163,22 @@ def current_suspension(user: User) -> Sanction | None:
         .order_by(Sanction.ends_at.desc())
         .limit(1)
     )
+
+
+def update_profile(user: User, display_name: str, story: str, about: str, frequency) -> None:
+    user.display_name = display_name or None
+    user.story = story or None
+    user.about = about or None
+    user.email_frequency = frequency
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Set a new password if the current one is right; every other session then ends."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new)
+    # A new token signs out every other device and remember-me cookie at once.
+    user.session_token = User.new_token()
+    db.session.commit()
+    return True

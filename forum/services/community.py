@@ -4,7 +4,17 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Board, BoardWatch, Post, Reaction, ReactionKind, Thread, ThreadWatch, User
+from ..models import (
+    Board,
+    BoardWatch,
+    Bookmark,
+    Post,
+    Reaction,
+    ReactionKind,
+    Thread,
+    ThreadWatch,
+    User,
+)
 from . import notifications
 
 
@@ -71,3 +81,14 @@ def _commit_ignoring_duplicates() -> None:
     except IntegrityError:
         # A double click watched twice at once; one row is what we wanted.
         db.session.rollback()
+
+
+def toggle_bookmark(post: Post, member: User) -> bool:
+    """Save a post to read later, or let it go. Returns whether it is now saved."""
+    removed = db.session.execute(
+        delete(Bookmark).where(Bookmark.post_id == post.id, Bookmark.user_id == member.id)
+    ).rowcount
+    if not removed:
+        db.session.add(Bookmark(post_id=post.id, user_id=member.id))
+    _commit_ignoring_duplicates()
+    return not removed

@@ -85,6 +85,7 @@ def thread(thread_id: int, slug: str | None = None):
         reply_form=reply_form,
         watching=watching,
         reactions=models.reactions_for(posts, current_user),
+        bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
     )
 
@@ -109,6 +110,18 @@ def react(post_id: int):
     kind = request.form.get("kind", "")
     if ActionForm().validate_on_submit() and kind in REACTION_VALUES:
         community.toggle_reaction(post, current_user, ReactionKind(kind))
+    return redirect(post_url(post, thread))
+
+
+@bp.post("/p/<int:post_id>/bookmark")
+@login_required
+def bookmark(post_id: int):
+    post, thread = post_allowed_or_abort(
+        post_id, lambda user, post, thread: policy.can_bookmark(user, post, thread)
+    )
+    if ActionForm().validate_on_submit():
+        saved = community.toggle_bookmark(post, current_user)
+        flash("Saved to your bookmarks." if saved else "Removed from your bookmarks.", "info")
     return redirect(post_url(post, thread))
 
 

@@ -1,15 +1,18 @@
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from .. import models
 from ..forms import ActionForm
+from ..models import EmailFrequency
 from ..navigation import safe_next
-from ..services import moderation
+from ..services import accounts, moderation
 from ..services import notifications as notices
 from . import bp
+from .forms import PasswordForm, ProfileForm
 
 RECENT_POSTS = 20
 NOTIFICATIONS_SHOWN = 100
+BOOKMARKS_SHOWN = 200
 
 
 @bp.get("/u/<username>")
@@ -54,3 +57,53 @@ def acknowledge_warnings():
         moderation.acknowledge_warnings(current_user)
         flash("Thank you. The message is put away.", "info")
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/bookmarks")
+@login_required
+def bookmarks():
+    return render_template(
+        "users/bookmarks.html", posts=models.bookmarks_of(current_user, BOOKMARKS_SHOWN)
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    profile = profile_form()
+    if profile.validate_on_submit():
+        accounts.update_profile(
+            current_user,
+            profile.display_name.data,
+            profile.story.data,
+            profile.about.data,
+            EmailFrequency(profile.email_frequency.data),
+        )
+        flash("Your settings are saved.", "success")
+        return redirect(url_for(".settings"))
+    return render_template("users/settings.html", profile=profile, password=PasswordForm())
+
+
+@bp.post("/settings/password")
+@login_required
+def change_password():
+    password = PasswordForm()
+    if password.validate_on_submit():
+        if accounts.change_password(current_user, password.current.data or "", password.new.data):
+            # Stay logged in here with the new token; everywhere else is logged out.
+            login_user(current_user)
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for(".settings"))
+        password.current.errors.append("That isn't your current password.")
+    return render_template("users/settings.html", profile=profile_form(), password=password)
+
+
+def profile_form() -> ProfileForm:
+    return ProfileForm(
+        data={
+            "display_name": current_user.display_name,
+            "story": current_user.story,
+            "about": current_user.about,
+            "email_frequency": current_user.email_frequency.value,
+        }
+    )

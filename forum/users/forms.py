@@ -1,0 +1,55 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import EqualTo, Length, ValidationError
+
+from ..forms import choices, refuse_nul
+from ..models import EmailFrequency
+from ..services.accounts import PASSWORD_MIN_LENGTH, password_problem
+from ..text import clean_line, clean_multiline
+
+EMAIL_CHOICES = [
+    (EmailFrequency.EVERY_EVENT.value, "Each time something happens"),
+    (EmailFrequency.DAILY_DIGEST.value, "One daily summary"),
+    (EmailFrequency.NEVER.value, "No email; I'll check Harbor myself"),
+]
+
+
+def usable_new_password(form, field):
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Display name",
+        filters=[clean_line],
+        validators=[refuse_nul, Length(max=50)],
+        description="Shown with your username. Leave empty to use just your username.",
+    )
+    story = StringField(
+        "My story, in one line",
+        filters=[clean_line],
+        validators=[refuse_nul, Length(max=120)],
+        description="Shown beside your posts, for example “Stage IV since 2021, ER+”.",
+    )
+    about = TextAreaField(
+        "About me",
+        filters=[clean_multiline],
+        validators=[refuse_nul, Length(max=2000)],
+    )
+    email_frequency = RadioField(
+        "Email me about replies and messages", choices=choices(EMAIL_CHOICES)
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password")
+    new = PasswordField(
+        "New password",
+        validators=[usable_new_password],
+        description=f"At least {PASSWORD_MIN_LENGTH} characters. Any characters you like.",
+    )
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new", message="The two passwords don't match.")]
+    )
