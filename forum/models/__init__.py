@@ -55,6 +55,7 @@ from .queries import (
     count_held_posts,
     count_open_cases,
     held_posts,
+    latest_posts,
     log_entries,
     log_entries_for_post,
     member_by_username,

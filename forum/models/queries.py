@@ -400,3 +400,21 @@ def bookmarks_of(user: User, limit: int) -> list[Post]:
             .limit(limit)
         )
     )
+
+
+def latest_posts(limit: int, board: Board | None = None, thread: Thread | None = None):
+    """The newest posts everyone may read, in a board or a thread: what feeds carry."""
+    statement = (
+        select(Post)
+        .join(Post.thread)
+        .where(Post.state == PostState.VISIBLE, Thread.state == ThreadState.VISIBLE)
+        .options(contains_eager(Post.thread), joinedload(Post.author))
+        .order_by(Post.id.desc())
+        .limit(limit)
+    )
+    if thread is not None:
+        statement = statement.where(Post.thread_id == thread.id)
+    if board is not None:
+        # A board's feed announces new threads, not every reply.
+        statement = statement.where(Thread.board_id == board.id, Post.id == Thread.first_post_id)
+    return list(db.session.scalars(statement))

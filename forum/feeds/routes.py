@@ -1,0 +1,41 @@
+from flask import abort, render_template, url_for
+
+from .. import models, policy
+from ..models import utcnow
+from . import bp
+
+FEED_LENGTH = 30
+
+
+def atom(title: str, posts, self_url: str, page_url: str):
+    updated = max((post.edited_at or post.created_at for post in posts), default=utcnow())
+    body = render_template(
+        "feed.xml", title=title, posts=posts, self_url=self_url, page_url=page_url,
+        updated=updated,
+    )  # fmt: skip
+    return body, 200, {"Content-Type": "application/atom+xml; charset=utf-8"}
+
+
+@bp.get("/b/<slug>/feed.atom")
+def board(slug: str):
+    board = models.board_by_slug(slug) or abort(404)
+    return atom(
+        board.name,
+        models.latest_posts(FEED_LENGTH, board=board),
+        url_for("feeds.board", slug=slug, _external=True),
+        url_for("boards.board", slug=slug, _external=True),
+    )
+
+
+@bp.get("/t/<int:thread_id>/feed.atom")
+def thread(thread_id: int):
+    thread = models.thread_with_board(thread_id)
+    # Feeds are read by programs without a login: only what any visitor may see.
+    if thread is None or not policy.can_see_thread(None, thread):
+        abort(404)
+    return atom(
+        thread.title,
+        models.latest_posts(FEED_LENGTH, thread=thread),
+        url_for("feeds.thread", thread_id=thread.id, _external=True),
+        url_for("threads.thread", thread_id=thread.id, slug=thread.slug, _external=True),
+    )
