@@ -99,9 +99,11 @@ def can_report(user: User | None, post: Post) -> bool:
     return can_speak(user) and post.author_id != user.id and post.state is PostState.VISIBLE
 
 
-def can_react(user: User | None, post: Post) -> bool:
+def can_react(user: User | None, post: Post, thread: Thread) -> bool:
     """Support for others' words: members (even silenced ones) on public posts, not their own."""
-    return is_member(user) and post.author_id != user.id and post.state is PostState.VISIBLE
+    if not (is_member(user) and post.author_id != user.id and post.state is PostState.VISIBLE):
+        return False
+    return can_see_thread(user, thread)
 
 
 def can_bookmark(user: User | None, post: Post, thread: Thread) -> bool:

@@ -263,3 +263,34 @@ def test_changing_the_password_logs_out_every_other_device(app, client, make):
     assert "Log out" not in other_device.get("/").text, "the other device is logged out"
     log_out(client)
     assert submit(client, "/login", {"username": "rosa", "password": new}).status_code == 302
+
+
+def test_support_is_counted_by_member_not_by_click(client, make):
+    rosa = make.member("rosa")
+    post = db.session.get(Post, make.thread(author=rosa, title="Tired").first_post_id)
+    bobby, carol = make.member("bobby"), make.member("carol")
+    for _ in range(2):
+        community.toggle_reaction(post, bobby, community.ReactionKind.LOVE)
+    community.toggle_reaction(post, bobby, community.ReactionKind.LOVE)
+    community.toggle_reaction(post, bobby, community.ReactionKind.HUGS)
+    community.toggle_reaction(post, carol, community.ReactionKind.HUGS)
+    assert unread(rosa) == ["2 members sent support for your post in “Tired”"]
+
+
+def test_no_support_for_posts_in_a_hidden_thread(client, make):
+    thread = make.thread()
+    moderation.set_thread_hidden(thread, make.moderator(), True)
+    log_in(client, make.member())
+    assert submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"}).status_code == 403
+    assert count(Reaction) == 0
+
+
+def test_mentions_in_code_or_inside_a_quote_notify_no_one(client, make):
+    eve, bob, rosa = make.member("eve"), make.member("bob"), make.member("rosa")
+    thread = make.thread(author=make.member("ann"))
+    make.reply(thread, author=rosa, body="Ask @bob about it")
+    reply = "Type `@eve` to mention.\n\n@rosa wrote:\n> Ask @bob about it\n\nAgreed"
+    make.reply(thread, author=make.member("jun"), body=reply)
+    assert unread(eve) == []
+    assert unread(bob) == ["rosa mentioned you in “Starting a new treatment”"]
+    assert unread(rosa) == ["jun quoted you in “Starting a new treatment”"]

@@ -5,16 +5,27 @@ Every function here writes in the caller's transaction; the caller commits.
 
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import distinct, func, select, update
 
 from .. import policy
 from ..extensions import db
-from ..markup import mentioned_names
-from ..models import Board, BoardWatch, Notification, Post, Thread, ThreadWatch, User, utcnow
+from ..models import (
+    Board,
+    BoardWatch,
+    Notification,
+    Post,
+    Reaction,
+    Thread,
+    ThreadWatch,
+    User,
+    utcnow,
+)
 
 # The line a "Quote" link starts the reply box with: "@rosa wrote:".
 QUOTE = re.compile(r"^@([A-Za-z0-9_-]{3,30}) wrote:", re.MULTILINE)
 MOST_MENTIONS = 20
+MENTION_LINK = re.compile(r'<a href="/u/([a-z0-9_-]+)"')
+QUOTED_HTML = re.compile(r"<blockquote>.*?</blockquote>", re.DOTALL)
 
 
 def notify(member: User, kind: str, text: str, post: Post | None = None) -> None:
@@ -34,8 +45,14 @@ def _count_unread(user_id: int, change: int) -> None:
     )
 
 
-def mentioned_usernames(source: str) -> list[str]:
-    return mentioned_names(source)[:MOST_MENTIONS]
+def linked_mentions(html: str) -> list[str]:
+    """Members the post speaks to: its mention links, outside code and quoted text.
+
+    Reading the rendered post rather than its source leaves out "@rosa" written in code,
+    and a quote of someone else's post does not mention again everyone they mentioned.
+    """
+    spoken = QUOTED_HTML.sub("", html)
+    return list(dict.fromkeys(MENTION_LINK.findall(spoken)))
 
 
 def notify_new_post(post: Post) -> None:
@@ -48,7 +65,8 @@ def notify_new_post(post: Post) -> None:
     author = db.session.get(User, post.author_id)
     reasons: dict[int, str] = {}
     quoted = {name.lower() for name in QUOTE.findall(post.source)}
-    for member in _members_named(mentioned_usernames(post.source) + list(quoted)):
+    named = list(dict.fromkeys([*quoted, *linked_mentions(post.html)]))[:MOST_MENTIONS]
+    for member in _members_named(named):
         reasons[member.id] = "quote" if member.username_key in quoted else "mention"
     if post.id == thread.first_post_id:
         watchers = select(BoardWatch.user_id).where(BoardWatch.board_id == thread.board_id)
@@ -88,12 +106,20 @@ def _describe(reason: str, author: User, thread: Thread, board: Board) -> str:
 
 
 def notify_reaction(post: Post, reactor: User) -> None:
-    """Gather reactions to one post into one unread notification: "3 members sent support"."""
-    if post.author_id == reactor.id:
-        return
+    """Gather reactions to one post into one unread notification: "3 members sent support".
+
+    Counted by member, not by click: a second kind of support, or support taken back and
+    given again, does not count anyone twice.
+    """
     author = db.session.get(User, post.author_id)
-    if not policy.is_member(author):
+    if post.author_id == reactor.id or not policy.is_member(author):
         return
+    db.session.flush()
+    supporters = db.session.scalar(
+        select(func.count(distinct(Reaction.user_id))).where(
+            Reaction.post_id == post.id, Reaction.user_id != author.id
+        )
+    )
     thread = db.session.get(Thread, post.thread_id)
     waiting = db.session.scalar(
         select(Notification).where(
@@ -107,9 +133,10 @@ def notify_reaction(post: Post, reactor: User) -> None:
         text = f"{reactor.username} sent support for your post in “{thread.title}”"
         notify(author, "reaction", text, post=post)
         return
-    waiting.actor_count += 1
-    waiting.text = f"{waiting.actor_count} members sent support for your post in “{thread.title}”"
-    waiting.created_at = utcnow()
+    if supporters > waiting.actor_count:
+        waiting.actor_count = supporters
+        waiting.text = f"{supporters} members sent support for your post in “{thread.title}”"
+        waiting.created_at = utcnow()
 
 
 def mark_read(member: User, notification: Notification) -> None:

@@ -104,9 +104,7 @@ def quoted_text(post_id: str | None, thread: models.Thread) -> str | None:
 @bp.post("/p/<int:post_id>/react")
 @login_required
 def react(post_id: int):
-    post, thread = post_allowed_or_abort(
-        post_id, lambda user, post, _: policy.can_react(user, post)
-    )
+    post, thread = post_allowed_or_abort(post_id, policy.can_react)
     kind = request.form.get("kind", "")
     if ActionForm().validate_on_submit() and kind in REACTION_VALUES:
         community.toggle_reaction(post, current_user, ReactionKind(kind))
