@@ -248,6 +248,9 @@ def test_a_member_shares_a_line_of_their_story_beside_their_posts(client, make):
     assert "Gardener." in client.get("/u/rosa").text
     too_long = submit(client, "/settings", {"story": "x" * 121, "email_frequency": "daily"})
     assert too_long.status_code == 200 and "x" * 121 in too_long.text
+    unchosen = submit(client, "/settings", {"story": "Still here"})
+    assert "Please choose how often" in unchosen.text
+    assert db.session.get(User, rosa.id).email_frequency.value == "never"
 
 
 def test_changing_the_password_logs_out_every_other_device(app, client, make):

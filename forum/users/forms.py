@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import EqualTo, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import choices, refuse_nul
 from ..models import EmailFrequency
@@ -39,7 +39,9 @@ class ProfileForm(FlaskForm):
         validators=[refuse_nul, Length(max=2000)],
     )
     email_frequency = RadioField(
-        "Email me about replies and messages", choices=choices(EMAIL_CHOICES)
+        "Email me about replies and messages",
+        choices=choices(EMAIL_CHOICES),
+        validators=[InputRequired("Please choose how often we may email you.")],
     )
 
 
