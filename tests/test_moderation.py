@@ -447,9 +447,10 @@ def test_a_lock_says_so_and_why(client, make):
 
 def test_hidden_threads_show_only_to_staff_and_their_author(client, make):
     author = make.member("rosa")
-    thread = make.thread(author=author)
+    thread = make.thread(author=author, title="Quietly hidden")
     moderation.set_thread_hidden(thread, make.moderator(), True, "off topic")
     assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+    assert "Quietly hidden" not in client.get("/u/rosa").text
     log_in(client, author)
     assert (
         "A moderator has hidden this thread"

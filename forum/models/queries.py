@@ -100,7 +100,11 @@ def recent_posts_by(user: User, limit: int) -> list[Post]:
         db.session.scalars(
             select(Post)
             .join(Post.thread)
-            .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+            .where(
+                Post.author_id == user.id,
+                Post.state == PostState.VISIBLE,
+                Thread.state == ThreadState.VISIBLE,
+            )
             .options(contains_eager(Post.thread))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)
@@ -289,6 +293,11 @@ def notifications_for(user: User, limit: int) -> list[Notification]:
 # What members have added to posts: reactions, watches.
 
 
+def _reader_id(reader: User | None) -> int:
+    """The reader's id for joins on "their" rows; an id no row has for visitors."""
+    return reader.id if reader is not None and reader.is_authenticated else -1
+
+
 @dataclass(frozen=True)
 class ReactionCount:
     kind: ReactionKind
@@ -300,7 +309,7 @@ def reactions_for(posts: list[Post], reader: User | None) -> dict[int, list[Reac
     """Reaction counts for every post on a page, and which are the reader's, in one query."""
     if not posts:
         return {}
-    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    reader_id = _reader_id(reader)
     rows = db.session.execute(
         select(
             Reaction.post_id,
@@ -335,7 +344,7 @@ def reactors_of(post: Post) -> dict[ReactionKind, list[User]]:
 
 def thread_for_reader(thread_id: int, reader: User | None) -> tuple[Thread | None, bool]:
     """The thread with its board, and whether the reader watches it, in one query."""
-    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    reader_id = _reader_id(reader)
     row = db.session.execute(
         select(Thread, ThreadWatch.id)
         .outerjoin(
@@ -351,7 +360,7 @@ def thread_for_reader(thread_id: int, reader: User | None) -> tuple[Thread | Non
 def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:
     if NUL in slug:
         return None, False
-    reader_id = reader.id if reader is not None and reader.is_authenticated else -1
+    reader_id = _reader_id(reader)
     row = db.session.execute(
         select(Board, BoardWatch.id)
         .outerjoin(
