@@ -297,3 +297,29 @@ def test_mentions_in_code_or_inside_a_quote_notify_no_one(client, make):
     assert unread(eve) == []
     assert unread(bob) == ["rosa mentioned you in “Starting a new treatment”"]
     assert unread(rosa) == ["jun quoted you in “Starting a new treatment”"]
+
+
+# Drafts: typed words are never lost
+
+
+def test_a_previewed_reply_waits_in_the_box_until_it_is_sent(client, make):
+    thread = make.thread()
+    log_in(client, make.member("rosa"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "Half a thought", "preview": "y"})
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Half a thought</textarea>" in page
+    submit(client, f"/t/{thread.id}/reply", {"body": "Half a thought, now whole"})
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Half a thought</textarea>" not in page and "now whole" in page
+
+
+def test_a_previewed_new_thread_is_there_when_the_member_comes_back(client, make):
+    board = make.board()
+    log_in(client, make.member("rosa"))
+    submit(
+        client, f"/b/{board.slug}/new", {"title": "Scan anxiety", "body": "Draft", "preview": "y"}
+    )
+    form = client.get(f"/b/{board.slug}/new").text
+    assert 'value="Scan anxiety"' in form and "Draft</textarea>" in form
+    submit(client, f"/b/{board.slug}/new", {"title": "Scan anxiety", "body": "Final words"})
+    assert "Scan anxiety" not in client.get(f"/b/{board.slug}/new").text

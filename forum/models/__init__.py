@@ -8,6 +8,7 @@ from .community import (
     REACTION_LABELS,
     BoardWatch,
     Bookmark,
+    Draft,
     Reaction,
     ReactionKind,
     ThreadWatch,
@@ -44,6 +45,8 @@ from .moderation import (
 )
 from .queries import (
     ReactionCount,
+    ThreadForReader,
+    _reader_id,
     all_boards,
     board_by_slug,
     board_for_reader,

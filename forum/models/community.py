@@ -1,12 +1,12 @@
 """Members keeping each other company: support reactions, watched threads and boards,
-and bookmarks of posts to come back to."""
+bookmarks of posts to come back to, and drafts of words not yet sent."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -93,3 +93,24 @@ class Bookmark(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draft(db.Model):
+    """Words a member has not sent yet, kept so that nothing they write is ever lost.
+
+    One per member per thread (a reply) or per board (a new thread).
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "thread_id"),
+        UniqueConstraint("user_id", "board_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"))
+    board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"))
+    title: Mapped[str | None] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

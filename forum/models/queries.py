@@ -7,7 +7,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..text import NUL
-from .community import BoardWatch, Bookmark, Reaction, ReactionKind, ThreadWatch
+from .community import BoardWatch, Bookmark, Draft, Reaction, ReactionKind, ThreadWatch
 from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User
 from .moderation import (
     Case,
@@ -342,19 +342,29 @@ def reactors_of(post: Post) -> dict[ReactionKind, list[User]]:
     return {kind: grouped[kind] for kind in ReactionKind if kind in grouped}
 
 
-def thread_for_reader(thread_id: int, reader: User | None) -> tuple[Thread | None, bool]:
-    """The thread with its board, and whether the reader watches it, in one query."""
+@dataclass(frozen=True)
+class ThreadForReader:
+    thread: Thread | None
+    watching: bool = False
+    draft: str | None = None
+
+
+def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
+    """The thread with its board, whether the reader watches it, and their unsent reply."""
     reader_id = _reader_id(reader)
     row = db.session.execute(
-        select(Thread, ThreadWatch.id)
+        select(Thread, ThreadWatch.id, Draft.body)
         .outerjoin(
             ThreadWatch,
             and_(ThreadWatch.thread_id == Thread.id, ThreadWatch.user_id == reader_id),
         )
+        .outerjoin(Draft, and_(Draft.thread_id == Thread.id, Draft.user_id == reader_id))
         .where(Thread.id == thread_id)
         .options(joinedload(Thread.board))
     ).first()
-    return (row[0], row[1] is not None) if row else (None, False)
+    if row is None:
+        return ThreadForReader(None)
+    return ThreadForReader(row[0], row[1] is not None, row[2])
 
 
 def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:

@@ -8,6 +8,7 @@ from ..models import (
     Board,
     BoardWatch,
     Bookmark,
+    Draft,
     Post,
     Reaction,
     ReactionKind,
@@ -92,3 +93,31 @@ def toggle_bookmark(post: Post, member: User) -> bool:
         db.session.add(Bookmark(post_id=post.id, user_id=member.id))
     _commit_ignoring_duplicates()
     return not removed
+
+
+def save_draft(member: User, body: str, thread: Thread | None = None,
+               board: Board | None = None, title: str | None = None) -> None:  # fmt: skip
+    """Keep what the member is writing in a thread (a reply) or a board (a new thread)."""
+    draft = _draft(member, thread, board)
+    if draft is None:
+        draft = Draft(
+            user_id=member.id, thread_id=thread and thread.id, board_id=board and board.id
+        )
+        db.session.add(draft)
+    draft.body, draft.title = body, title
+    _commit_ignoring_duplicates()
+
+
+def clear_draft(member: User, thread: Thread | None = None, board: Board | None = None) -> None:
+    """Forget the draft once its words are sent. The caller commits."""
+    condition = Draft.thread_id == thread.id if thread is not None else Draft.board_id == board.id
+    db.session.execute(delete(Draft).where(Draft.user_id == member.id, condition))
+
+
+def _draft(member: User, thread: Thread | None, board: Board | None) -> Draft | None:
+    condition = Draft.thread_id == thread.id if thread is not None else Draft.board_id == board.id
+    return db.session.scalar(select(Draft).where(Draft.user_id == member.id, condition))
+
+
+def draft_for(member: User, board: Board) -> Draft | None:
+    return _draft(member, None, board)

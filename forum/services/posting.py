@@ -75,6 +75,7 @@ def start_thread(board: Board, author: User, title: str, body: str, **thread_fie
             update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
         )
     _flag_if_watched(post, screening)
+    community.clear_draft(author, board=board)
     db.session.commit()
     return post
 
@@ -84,6 +85,7 @@ def reply(thread: Thread, author: User, body: str) -> Post:
     screening = _screen(author, board, body)
     post = _add_post(thread, author, body, held=screening.hold)
     _flag_if_watched(post, screening)
+    community.clear_draft(author, thread=thread)
     db.session.commit()
     return post
 

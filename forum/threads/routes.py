@@ -57,9 +57,8 @@ def post_url(post: models.Post, thread: models.Thread) -> str:
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def thread(thread_id: int, slug: str | None = None):
-    thread, watching = models.thread_for_reader(thread_id, current_user)
-    if thread is None:
-        abort(404)
+    reading = models.thread_for_reader(thread_id, current_user)
+    thread = reading.thread or abort(404)
     if thread.state is ThreadState.MERGED:
         merged = visible_thread_or_404(thread.merged_into_id)
         return redirect(url_for("threads.thread", thread_id=merged.id, slug=merged.slug), 301)
@@ -76,14 +75,16 @@ def thread(thread_id: int, slug: str | None = None):
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
     reply_form = None
     if not page.has_next and policy.can_reply(current_user, thread):
-        reply_form = ReplyForm(data={"body": quoted_text(request.args.get("quote"), thread)})
+        # A quote the member asked for; otherwise whatever they left unsent last time.
+        start = quoted_text(request.args.get("quote"), thread) or reading.draft
+        reply_form = ReplyForm(data={"body": start})
     return render_template(
         "threads/thread.html",
         thread=thread,
         posts=posts,
         page=page,
         reply_form=reply_form,
-        watching=watching,
+        watching=reading.watching,
         reactions=models.reactions_for(posts, current_user),
         bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
@@ -162,9 +163,14 @@ def new_thread(slug: str):
         return silenced_or_forbidden()
     form = NewThreadForm()
     if form.validate_on_submit() and form.preview.data:
+        community.save_draft(current_user, form.body.data, board=board, title=form.title.data)
         return render_template(
             "threads/new.html", board=board, form=form, preview=render_markdown(form.body.data)
         )
+    if not form.is_submitted():
+        draft = community.draft_for(current_user, board)
+        if draft is not None:
+            form.title.data, form.body.data = draft.title, draft.body
     if form.validate_on_submit():
         title, body = form.title.data, form.body.data
         post = posting.recent_duplicate_thread(board, current_user, title, body)
@@ -198,6 +204,7 @@ def reply(thread_id: int):
     if not form.validate_on_submit():
         return render_template("threads/reply.html", thread=thread, form=form)
     if form.preview.data:
+        community.save_draft(current_user, form.body.data, thread=thread)
         return render_template(
             "threads/reply.html", thread=thread, form=form, preview=render_markdown(form.body.data)
         )
