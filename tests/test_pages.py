@@ -74,6 +74,7 @@ def test_a_profile_shows_recent_posts_but_never_the_email(client, make):
     make.reply(thread, author=rosa, body="And a reply")
     page = client.get("/u/rosa").text
     assert "My first thread" in page and "2 posts" in page
+    assert "Threads started" in page and "1 reply" in page
     assert "rosa.private" not in page
 
 

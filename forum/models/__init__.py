@@ -78,6 +78,7 @@ from .queries import (
     thread_for_reader,
     thread_with_board,
     threads_for_board,
+    threads_started_by,
     watched_word_by_id,
     watched_words,
 )

@@ -437,3 +437,16 @@ def latest_posts(limit: int, board: Board | None = None, thread: Thread | None =
         # A board's feed announces new threads, not every reply.
         statement = statement.where(Thread.board_id == board.id, Post.id == Thread.first_post_id)
     return list(db.session.scalars(statement))
+
+
+def threads_started_by(user: User, limit: int) -> list[Thread]:
+    """The member's threads that everyone may read, newest first."""
+    return list(
+        db.session.scalars(
+            select(Thread)
+            .where(Thread.author_id == user.id, Thread.state == ThreadState.VISIBLE)
+            .options(joinedload(Thread.board))
+            .order_by(Thread.id.desc())
+            .limit(limit)
+        )
+    )

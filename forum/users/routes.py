@@ -11,6 +11,7 @@ from . import bp
 from .forms import PasswordForm, ProfileForm
 
 RECENT_POSTS = 20
+RECENT_THREADS = 10
 NOTIFICATIONS_SHOWN = 100
 BOOKMARKS_SHOWN = 200
 
@@ -18,8 +19,12 @@ BOOKMARKS_SHOWN = 200
 @bp.get("/u/<username>")
 def profile(username: str):
     member = models.member_by_username(username) or abort(404)
-    posts = models.recent_posts_by(member, RECENT_POSTS)
-    return render_template("users/profile.html", member=member, posts=posts)
+    return render_template(
+        "users/profile.html",
+        member=member,
+        posts=models.recent_posts_by(member, RECENT_POSTS),
+        threads=models.threads_started_by(member, RECENT_THREADS),
+    )
 
 
 @bp.get("/notifications")
