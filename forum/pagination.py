@@ -34,12 +34,17 @@ class Page:
         return sorted(n for n in shown if 1 <= n <= self.count)
 
 
-def requested_page(per_page: int, total: int) -> Page:
-    """The page asked for in ``?page=``; a page that cannot exist is a 404."""
+def requested_page_number() -> int:
+    """The number asked for in ``?page=``, before anyone knows how many pages there are."""
     raw = request.args.get("page", "1")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         abort(404)
-    page = Page(int(raw), per_page, total)
+    return int(raw)
+
+
+def requested_page(per_page: int, total: int) -> Page:
+    """The page asked for in ``?page=``; a page that cannot exist is a 404."""
+    page = Page(requested_page_number(), per_page, total)
     if not 1 <= page.number <= page.count:
         abort(404)
     return page

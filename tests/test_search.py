@@ -95,6 +95,8 @@ def test_search_pages_past_the_end_are_404(client, make):
     make.thread(title="Only one", body="single")
     assert client.get("/search?q=single&page=2").status_code == 404
     assert client.get("/search?q=single&page=1").status_code == 200
+    assert client.get("/search?q=single&page=abc").status_code == 404
+    assert client.get("/search?q=single&page=0").status_code == 404
 
 
 def test_rebuilding_the_index_finds_the_same_posts(client, make, runner):

@@ -1,7 +1,7 @@
 from flask import current_app, render_template, request
 
 from .. import models
-from ..pagination import requested_page
+from ..pagination import requested_page, requested_page_number
 from ..services import searching
 from . import bp
 
@@ -23,10 +23,9 @@ def search():
         return render_template("search/results.html", results=[], page=None, boards=boards,
                                filters=filters, unknown_author=True)  # fmt: skip
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page_number = requested_page(per_page, 10**9).number
-    results, total = searching.search(
-        query, (page_number - 1) * per_page, per_page, board=board, author=author
-    )
+    # Search counts its matches as it pages, so the number is read first and checked after.
+    offset = (requested_page_number() - 1) * per_page
+    results, total = searching.search(query, offset, per_page, board=board, author=author)
     page = requested_page(per_page, total)
     return render_template("search/results.html", results=results, page=page, boards=boards,
                            filters=filters, unknown_author=False)  # fmt: skip

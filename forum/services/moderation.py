@@ -9,7 +9,6 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from .. import policy
 from ..extensions import db
 from ..models import (
     FOREVER,
@@ -481,7 +480,3 @@ def set_board_approval(board: Board, actor: User, required: bool, reason: str = 
     _log(actor, "board-approval", reason, details=change)
     board.requires_approval = required
     db.session.commit()
-
-
-def is_held_for(user: User, board: Board) -> bool:
-    return policy.must_hold_for_approval(user, board, current_app.config["FIRST_POSTS_HELD"])
