@@ -37,7 +37,7 @@ class Page:
 def requested_page_number() -> int:
     """The number asked for in ``?page=``, before anyone knows how many pages there are."""
     raw = request.args.get("page", "1")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         abort(404)
     return int(raw)
 
