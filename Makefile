@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev test test-pg lint format lock clean
+.PHONY: db run dev worker test test-pg lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -28,6 +28,10 @@ run: db
 
 dev: db
 	$(FLASK) run --debug --port $(PORT)
+
+# Delivers the outbox (and daily digests) while `make run` serves the site.
+worker: db
+	$(FLASK) mail send --loop
 
 test: $(VENV)/.test-deps
 	$(BIN)/pytest

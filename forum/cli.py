@@ -1,4 +1,7 @@
-"""Commands for running Harbor: ``flask --app wsgi seed | users ... | posts rerender``."""
+"""Commands for running Harbor: ``flask --app wsgi seed | users ... | posts ... | mail ...``."""
+
+import signal
+import time
 
 import click
 from flask import Flask, current_app
@@ -6,7 +9,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, posting, searching, seeding
+from .services import accounts, mail, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -16,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(posts)
     app.cli.add_command(search)
+    app.cli.add_command(mail_group)
 
 
 @click.command("seed")
@@ -55,7 +59,8 @@ def create_user(username, email, role, password):
         # The web form keeps quiet about whose address this is; an operator should be told.
         if accounts.email_in_use(email):
             raise click.ClickException(f"The email address {email!r} belongs to another account.")
-        user = accounts.register_member(username, email, password, role=Role(role))
+        # The operator vouches for the address, so it needs no confirming.
+        user = accounts.register_member(username, email, password, role=Role(role), confirmed=True)
     except accounts.UsernameTaken:
         raise click.ClickException(f"The username {username!r} is taken.") from None
     except ValueError as error:
@@ -114,3 +119,54 @@ def search():
 def rebuild_search():
     """Index every post again from scratch (after restoring a backup, say)."""
     click.echo(f"Indexed {searching.rebuild()} searchable posts.")
+
+
+@click.group("mail")
+def mail_group():
+    """Send the email waiting in the outbox."""
+
+
+@mail_group.command("send")
+@click.option("--loop", is_flag=True, help="Keep running: send, queue digests, wait, repeat.")
+@click.option("--interval", default=10.0, show_default=True, help="Seconds between rounds.")
+def send_mail(loop, interval):
+    """Deliver waiting email over MAIL_URL (or to instance/mail/ as .eml files)."""
+    try:
+        mail.transport_for(current_app)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if not loop:
+        click.echo(f"Mail: {mail.deliver_waiting(mail.transport_for(current_app))}.")
+        return
+    stopping = []
+    # Finish the email in hand on Ctrl-C or a service manager's TERM, then stop.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stopping.append(True))
+    click.echo(f"Mail worker started; a round every {interval:g} seconds. Ctrl-C stops it.")
+    next_digests = 0.0
+    while not stopping:
+        digests = 0
+        # Digests are daily; looking for due ones once a minute is plenty.
+        if time.monotonic() >= next_digests:
+            digests = mail.queue_digests()
+            next_digests = time.monotonic() + 60
+        report = mail.deliver_waiting(mail.transport_for(current_app))
+        if digests or report.sent or report.retrying or report.given_up:
+            click.echo(f"Mail: {digests} digests queued; {report}.")
+        db.session.remove()
+        deadline = time.monotonic() + interval
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(0.2)
+    click.echo("Mail worker stopped.")
+
+
+@mail_group.command("digest")
+def queue_digests():
+    """Queue the daily summaries that are due (the --loop worker does this by itself)."""
+    click.echo(f"Queued {mail.queue_digests()} digests.")
+
+
+@mail_group.command("status")
+def mail_status():
+    """How many emails are waiting."""
+    click.echo(f"{mail.waiting_count()} emails waiting to be sent.")

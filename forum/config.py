@@ -16,6 +16,9 @@ ENVIRONMENT = {
     "HARBOR_FIRST_POSTS_HELD": "FIRST_POSTS_HELD",
     "HARBOR_REPORTS_TO_HIDE": "REPORTS_TO_HIDE",
     "HARBOR_PROXY_COUNT": "PROXY_COUNT",
+    "HARBOR_BASE_URL": "BASE_URL",
+    "MAIL_URL": "MAIL_URL",
+    "HARBOR_MAIL_FROM": "MAIL_FROM",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
 INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "PROXY_COUNT"}
@@ -52,6 +55,11 @@ def default_settings(instance_path: Path) -> dict:
         # How many reverse proxies in front of Harbor add X-Forwarded-* headers. Zero
         # means the headers are ignored: anyone could send them.
         "PROXY_COUNT": 0,
+        # Where members reach the site: links in emails start with it.
+        "BASE_URL": "http://127.0.0.1:5000",
+        # Empty: write each email as a file under instance/mail/ (see services/mail.py).
+        "MAIL_URL": "",
+        "MAIL_FROM": "Harbor <harbor@localhost>",
         "SEED_PATH": Path(__file__).resolve().parent.parent / "seed",
     }
 

@@ -35,6 +35,17 @@ def can_log_in(user: User) -> bool:
     return not user.is_system and user.password_hash is not None
 
 
+def may_email(user: User) -> bool:
+    """Whether we may email a member about the forum: only to an address they confirmed,
+    and never to a suspended account or the site's own."""
+    return (
+        can_log_in(user)
+        and user.email is not None
+        and user.email_confirmed_at is not None
+        and not is_suspended(user)
+    )
+
+
 def is_suspended(user: User, now: datetime | None = None) -> bool:
     return user.is_suspended(now or utcnow())
 

@@ -16,17 +16,18 @@ _numbers = itertools.count(1)
 
 class Factories:
     def member(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
-        """A member who has been here a while: past the approval of first posts."""
-        member = self.newcomer(username, role, email)
+        """A member who has been here a while: address confirmed, first posts approved."""
+        member = self.newcomer(username, role, email, confirmed=True)
         member.approved_post_count = current_app.config["FIRST_POSTS_HELD"]
         db.session.commit()
         return member
 
-    def newcomer(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
-        """A member who has just joined: their first posts wait for approval."""
+    def newcomer(self, username=None, role=Role.MEMBER, email=None, confirmed=False):
+        """A member who has just joined: their first posts wait for approval, and their
+        address waits to be confirmed (``confirmed`` skips that)."""
         username = username or f"member{next(_numbers)}"
         return accounts.register_member(
-            username, email or f"{username}@example.org", PASSWORD, role=role
+            username, email or f"{username}@example.org", PASSWORD, role=role, confirmed=confirmed
         )
 
     def admin(self, username: str | None = None):

@@ -78,3 +78,23 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[Entered("Please enter your password.")])
     remember = BooleanField("Keep me logged in on this device")
     next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Your email address",
+        filters=[clean_line],
+        validators=[NotBlank("Please enter your email address."), refuse_nul, usable_email],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[Entered("Please choose a password."), usable_password],
+        description=f"At least {PASSWORD_MIN_LENGTH} characters. Any characters you like.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[EqualTo("password", message="The two passwords don't match.")],
+    )

@@ -6,7 +6,7 @@ from ..forms import ActionForm
 from ..navigation import safe_next
 from ..services import accounts
 from . import bp
-from .forms import LoginForm, RegisterForm
+from .forms import LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 
 LOGIN_FAILED = (
     "That username or email and password don't match our records. Please check them and try again."
@@ -25,7 +25,11 @@ def register():
             form.username.errors.append("That username is taken. Please choose another.")
         else:
             login_user(user)
-            flash(f"Welcome to Harbor, {user.username}. We're glad you found us.", "success")
+            flash(
+                f"Welcome to Harbor, {user.username}. We're glad you found us. We've sent a "
+                f"link to {form.email.data} to confirm your address.",
+                "success",
+            )
             return redirect(safe_next(form.next.data))
     return render_template("auth/register.html", form=form)
 
@@ -59,3 +63,64 @@ def logout():
         logout_user()
         flash("You have logged out. Take care.", "info")
     return redirect(url_for("boards.index"))
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Confirm an address from the emailed link.
+
+    The link opens a page with a button rather than confirming at once: mail scanners
+    open links in emails too, and a GET must never change anything.
+    """
+    try:
+        user, address = accounts.address_to_confirm(token)
+    except accounts.LinkProblem as problem:
+        return render_template("auth/link_problem.html", problem=str(problem)), 400
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            accounts.confirm_email(user, address)
+        except accounts.LinkProblem as problem:
+            return render_template("auth/link_problem.html", problem=str(problem)), 409
+        flash(f"Thank you. {address} is confirmed.", "success")
+        return redirect(url_for("boards.index"))
+    return render_template("auth/confirm_email.html", form=form, member=user, address=address)
+
+
+@bp.post("/confirm/resend")
+@login_required
+def resend_confirmation():
+    if ActionForm().validate_on_submit():
+        accounts.resend_confirmation(current_user)
+        flash("We've sent the link again. It can take a few minutes to arrive.", "info")
+    back = request.form.get("next")
+    return redirect(safe_next(back) if back else url_for("users.settings"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        # The same page whether or not an account has the address.
+        return render_template("auth/reset_sent.html", address=form.email.data)
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = accounts.member_for_reset(token)
+    except accounts.LinkProblem as problem:
+        return render_template("auth/link_problem.html", problem=str(problem), reset=True), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.reset_password(user, form.password.data)
+        if policy.is_suspended(user):
+            return render_template(
+                "auth/suspended.html", suspension=accounts.current_suspension(user)
+            ), 403
+        login_user(user)
+        flash("Your new password is set, and you are logged in.", "success")
+        return redirect(url_for("boards.index"))
+    return render_template("auth/reset_password.html", form=form, member=user)

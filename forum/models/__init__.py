@@ -27,6 +27,7 @@ from .core import (
     User,
     utcnow,
 )
+from .mail import OutboxEmail
 from .moderation import (
     REPORT_REASON_CHOICES,
     REPORT_REASON_LABELS,

@@ -81,6 +81,9 @@ class User(UserMixin, db.Model):
     username_key: Mapped[str] = mapped_column(String(30), unique=True)
     # Normalised; never shown to other members. Empty while an address waits to be claimed.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # When the member proved the address is theirs; until then we send it nothing else.
+    email_confirmed_at: Mapped[datetime | None]
+    # An address the member asked to change to, waiting for them to confirm it.
     pending_email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(_enum(Role), default=Role.MEMBER)
@@ -106,6 +109,8 @@ class User(UserMixin, db.Model):
     email_frequency: Mapped[EmailFrequency] = mapped_column(
         _enum(EmailFrequency), default=EmailFrequency.DAILY_DIGEST
     )
+    # Notifications up to this moment have been in a digest (or were too old to send).
+    digested_until: Mapped[datetime | None]
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 

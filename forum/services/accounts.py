@@ -1,6 +1,8 @@
 """Creating members and checking who is logging in."""
 
 import contextlib
+import hashlib
+import hmac
 import re
 
 from email_validator import EmailNotValidError, validate_email
@@ -8,10 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import tokens
 from ..extensions import db
-from ..models import Role, Sanction, SanctionKind, User, utcnow
+from ..models import EmailFrequency, Role, Sanction, SanctionKind, User, utcnow
 from ..policy import can_log_in
 from ..text import NUL
+from . import mail
 
 SYSTEM_USERNAME = "harbor"
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,30}")
@@ -22,6 +26,8 @@ RESERVED_USERNAMES = frozenset(
     {"harbor", "admin", "administrator", "moderator", "mod", "mods", "staff", "system",
      "support", "official", "root", "anonymous", "member", "guest", "nobody", "deleted"}
 )  # fmt: skip
+CONFIRM_LINK_HOURS = 72
+RESET_LINK_MINUTES = 60
 # Checked against when no account matches, so a wrong username takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -78,12 +84,15 @@ def email_in_use(address: str) -> bool:
     return db.session.scalar(select(User.id).where(User.email == email)) is not None
 
 
-def register_member(username: str, email: str, password: str, role: Role = Role.MEMBER) -> User:
-    """Create an account and return it.
+def register_member(
+    username: str, email: str, password: str, role: Role = Role.MEMBER, confirmed: bool = False
+) -> User:
+    """Create an account and return it, with an email asking to confirm the address.
 
-    If the email address already belongs to someone, the account is still created, with
-    the address left waiting to be claimed: whoever registers sees the same outcome, so
-    the form never tells a stranger who is a member here.
+    If the address already belongs to someone, the account is still created, with the
+    address left waiting to be claimed, and the address's owner is told instead: whoever
+    registers sees the same outcome, so the form never tells a stranger who is a member.
+    ``confirmed`` is for accounts an operator creates, who vouches for the address.
     """
     email = normalise_email(email)
     if find_member(username) is not None:
@@ -91,20 +100,56 @@ def register_member(username: str, email: str, password: str, role: Role = Role.
     user = User(username=username.strip(), username_key=username_key(username), role=role)
     user.set_password(password)
     user.last_seen_at = utcnow()
-    if db.session.scalar(select(User.id).where(User.email == email)) is None:
-        user.email = email
-    else:
+    address_taken = db.session.scalar(select(User.id).where(User.email == email)) is not None
+    if address_taken:
         user.pending_email = email
+    else:
+        user.email = email
+        user.email_confirmed_at = utcnow() if confirmed else None
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         # Someone took the same name or address between our check and our write.
         db.session.rollback()
         if find_member(username) is not None:
             raise UsernameTaken(username) from error
-        return register_member(username, email, password, role)
+        return register_member(username, email, password, role, confirmed)
+    if not confirmed:
+        queue_confirmation(user, email)
+    db.session.commit()
     return user
+
+
+def queue_confirmation(user: User, address: str) -> None:
+    """Email a link that proves ``address`` is the member's. The caller commits.
+
+    An address another account already uses gets a note for its owner instead, so the
+    owner hears that someone tried, and the person trying learns nothing either way.
+    """
+    owner = db.session.scalar(select(User).where(User.email == address, User.id != user.id))
+    if owner is not None:
+        mail.queue(
+            "address-in-use",
+            address,
+            "Someone tried to use your email address",
+            "address_in_use",
+            member=owner,
+            login_url=mail.external_url("auth.login"),
+            reset_url=mail.external_url("auth.request_reset"),
+        )
+        return
+    token = tokens.make(tokens.CONFIRM_EMAIL, {"member": user.id, "email": address})
+    mail.queue(
+        "confirm-email",
+        address,
+        "Please confirm your email address",
+        "confirm_email",
+        member=user,
+        link=mail.external_url("auth.confirm_email", token=token),
+        hours=CONFIRM_LINK_HOURS,
+        is_change=user.email is not None and user.email != address,
+    )
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -180,5 +225,172 @@ def change_password(user: User, current: str, new: str) -> bool:
     user.set_password(new)
     # A new token signs out every other device and remember-me cookie at once.
     user.session_token = User.new_token()
+    _queue_password_changed(user)
     db.session.commit()
     return True
+
+
+class LinkProblem(Exception):
+    """An emailed link that cannot be used, with words for the person who followed it."""
+
+
+EXPIRED_LINK = "This link has expired. You can ask for a new one."
+BROKEN_LINK = (
+    "This link doesn't work. It may have been cut short when it was copied: "
+    "try opening it straight from the email."
+)
+
+
+def _read_link(purpose: str, token: str, max_age_seconds: int) -> tuple[User, dict]:
+    try:
+        data = tokens.read(purpose, token, max_age_seconds)
+    except tokens.ExpiredToken:
+        raise LinkProblem(EXPIRED_LINK) from None
+    except tokens.BadToken:
+        raise LinkProblem(BROKEN_LINK) from None
+    user = db.session.get(User, data.get("member")) if isinstance(data.get("member"), int) else None
+    if user is None or not can_log_in(user):
+        raise LinkProblem(BROKEN_LINK)
+    return user, data
+
+
+def address_to_confirm(token: str) -> tuple[User, str]:
+    """The member and the address a confirmation link is for, if it still applies."""
+    user, data = _read_link(tokens.CONFIRM_EMAIL, token, CONFIRM_LINK_HOURS * 3600)
+    address = data.get("email")
+    if address == user.email or address == user.pending_email:
+        return user, address
+    raise LinkProblem("This link is for an email address that is no longer waiting on the account.")
+
+
+def confirm_email(user: User, address: str) -> None:
+    """Make ``address`` the member's confirmed address (it may be a new one they asked for)."""
+    if address != user.email:
+        if db.session.scalar(select(User.id).where(User.email == address, User.id != user.id)):
+            raise LinkProblem("That email address is now used by another account.")
+        user.email = address
+        user.pending_email = None
+    user.email_confirmed_at = utcnow()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise LinkProblem("That email address is now used by another account.") from None
+
+
+def resend_confirmation(user: User) -> None:
+    """Send the confirmation link again, for the address waiting on the account."""
+    address = user.pending_email or (user.email if user.email_confirmed_at is None else None)
+    if address is not None:
+        queue_confirmation(user, address)
+        db.session.commit()
+
+
+def request_email_change(user: User, password: str, new_address: str) -> bool:
+    """Ask to move to a new address: it is used once confirmed, and the old one is told.
+
+    Returns False if the password is wrong. Raises ValueError for an unusable address.
+    """
+    address = normalise_email(new_address)
+    if not user.check_password(password):
+        return False
+    if address == user.email:
+        user.pending_email = None
+        db.session.commit()
+        return True
+    user.pending_email = address
+    queue_confirmation(user, address)
+    if user.email is not None and user.email_confirmed_at is not None:
+        mail.queue(
+            "email-changing",
+            user.email,
+            "Your email address is being changed",
+            "email_changing",
+            member=user,
+            new_address=masked(address),
+            reset_url=mail.external_url("auth.request_reset"),
+        )
+    db.session.commit()
+    return True
+
+
+def masked(address: str) -> str:
+    """Enough of an address to recognise it: "r***@example.org"."""
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}***@{domain}"
+
+
+def request_password_reset(address: str) -> None:
+    """Email a reset link if an account has this address; say nothing either way."""
+    try:
+        email = normalise_email(address)
+    except ValueError:
+        return
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not can_log_in(user):
+        return
+    token = tokens.make(
+        tokens.RESET_PASSWORD, {"member": user.id, "password": _password_fingerprint(user)}
+    )
+    mail.queue(
+        "reset-password",
+        email,
+        "Reset your password",
+        "reset_password",
+        member=user,
+        link=mail.external_url("auth.reset_password", token=token),
+        minutes=RESET_LINK_MINUTES,
+    )
+    db.session.commit()
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of a digest of the current hash: the link stops working once the password changes,
+    # which makes it single-use, without storing anything.
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:24]
+
+
+def member_for_reset(token: str) -> User:
+    user, data = _read_link(tokens.RESET_PASSWORD, token, RESET_LINK_MINUTES * 60)
+    if not hmac.compare_digest(str(data.get("password", "")), _password_fingerprint(user)):
+        raise LinkProblem("This link has already been used, or the password has changed since.")
+    return user
+
+
+def reset_password(user: User, new: str) -> None:
+    """Set a new password from a reset link; every session ends, and the inbox is proven."""
+    user.set_password(new)
+    user.session_token = User.new_token()
+    if user.email is not None and user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    _queue_password_changed(user)
+    db.session.commit()
+
+
+def _queue_password_changed(user: User) -> None:
+    if user.email is not None and user.email_confirmed_at is not None:
+        mail.queue(
+            "password-changed",
+            user.email,
+            "Your password was changed",
+            "password_changed",
+            member=user,
+            reset_url=mail.external_url("auth.request_reset"),
+        )
+
+
+def member_for_unsubscribe(token: str) -> User:
+    # Unsubscribe links never expire: an old email's link should still work.
+    try:
+        data = tokens.read(tokens.UNSUBSCRIBE, token)
+    except tokens.BadToken:
+        raise LinkProblem(BROKEN_LINK) from None
+    user = db.session.get(User, data["member"]) if isinstance(data.get("member"), int) else None
+    if user is None:
+        raise LinkProblem(BROKEN_LINK)
+    return user
+
+
+def stop_emails(user: User) -> None:
+    user.email_frequency = EmailFrequency.NEVER
+    db.session.commit()

@@ -20,6 +20,7 @@ from ..models import (
     User,
     utcnow,
 )
+from . import mail
 
 # The line a "Quote" link starts the reply box with: "@rosa wrote:".
 QUOTE = re.compile(r"^@([A-Za-z0-9_-]{3,30}) wrote:", re.MULTILINE)
@@ -29,12 +30,13 @@ QUOTED_HTML = re.compile(r"<blockquote>.*?</blockquote>", re.DOTALL)
 
 
 def notify(member: User, kind: str, text: str, post: Post | None = None) -> None:
-    db.session.add(
-        Notification(
-            user_id=member.id, kind=kind, text=text, post_id=post.id if post is not None else None
-        )
+    """Add a notification, count it unread, and email it to those who want every one."""
+    notification = Notification(
+        user_id=member.id, kind=kind, text=text, post_id=post.id if post is not None else None
     )
+    db.session.add(notification)
     _count_unread(member.id, +1)
+    mail.queue_notification(member, notification, post)
 
 
 def _count_unread(user_id: int, change: int) -> None:

@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, StringField, TextAreaField
+from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from ..forms import choices, refuse_nul
+from ..auth.forms import usable_email
+from ..forms import NotBlank, choices, refuse_nul
 from ..models import EmailFrequency
 from ..services.accounts import PASSWORD_MIN_LENGTH, password_problem
 from ..text import clean_line, clean_multiline
@@ -55,3 +56,13 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(
         "New password again", validators=[EqualTo("new", message="The two passwords don't match.")]
     )
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(
+        "New email address",
+        filters=[clean_line],
+        validators=[NotBlank("Please enter the new address."), refuse_nul, usable_email],
+        description="We'll send a link to confirm it, and tell your current address.",
+    )
+    password = PasswordField("Your password")

@@ -2,13 +2,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
 from .. import models
+from ..extensions import csrf
 from ..forms import ActionForm
 from ..models import EmailFrequency
 from ..navigation import safe_next
 from ..services import accounts, moderation
 from ..services import notifications as notices
 from . import bp
-from .forms import PasswordForm, ProfileForm
+from .forms import EmailChangeForm, PasswordForm, ProfileForm
 
 RECENT_POSTS = 20
 RECENT_THREADS = 10
@@ -86,7 +87,7 @@ def settings():
         )
         flash("Your settings are saved.", "success")
         return redirect(url_for(".settings"))
-    return render_template("users/settings.html", profile=profile, password=PasswordForm())
+    return settings_page(profile=profile)
 
 
 @bp.post("/settings/password")
@@ -100,7 +101,44 @@ def change_password():
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for(".settings"))
         password.current.errors.append("That isn't your current password.")
-    return render_template("users/settings.html", profile=profile_form(), password=password)
+    return settings_page(password=password)
+
+
+@bp.post("/settings/email")
+@login_required
+def change_email():
+    form = EmailChangeForm()
+    if form.validate_on_submit():
+        if accounts.request_email_change(current_user, form.password.data or "", form.email.data):
+            flash(
+                f"We've sent a link to {form.email.data}. Your address changes when you open it.",
+                "success",
+            )
+            return redirect(url_for(".settings"))
+        form.password.errors.append("That isn't your password.")
+    return settings_page(email=form)
+
+
+def settings_page(profile=None, password=None, email=None):
+    return render_template(
+        "users/settings.html",
+        profile=profile or profile_form(),
+        password=password or PasswordForm(formdata=None),
+        email=email or EmailChangeForm(formdata=None),
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the proof; mail programs post here with one click (RFC 8058)
+def unsubscribe(token: str):
+    try:
+        member = accounts.member_for_unsubscribe(token)
+    except accounts.LinkProblem as problem:
+        return render_template("auth/link_problem.html", problem=str(problem)), 400
+    if request.method == "POST":
+        accounts.stop_emails(member)
+        return render_template("users/unsubscribed.html", member=member)
+    return render_template("users/unsubscribe.html", member=member)
 
 
 def profile_form() -> ProfileForm:

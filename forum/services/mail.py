@@ -1,0 +1,422 @@
+"""Email: queued in the outbox with the event it tells about, delivered later by a worker.
+
+Queueing writes in the caller's transaction, so an email exists exactly when its event
+does: a rolled-back reply never sends a notification, and a committed one always will.
+
+Delivery (``flask mail send``) claims one email at a time with a lease, sends it, then
+records it sent. A worker killed before sending leaves its claim to expire and the email
+goes out later. A worker killed after sending but before recording sends the same message
+again once the lease expires: the file transport rewrites the same file, and over SMTP the
+copy carries the same Message-ID, which mail systems use to recognise a repeat. The window
+for that is the moment between the server accepting the message and our commit.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import current_app, render_template
+from sqlalchemy import func, or_, select, update
+
+from .. import policy, tokens
+from ..extensions import db
+from ..markup import visible_text
+from ..models import EmailFrequency, Notification, OutboxEmail, Post, User, utcnow
+from ..text import clean_line
+
+# How long a worker may take to send one email before another may try it.
+LEASE = timedelta(minutes=5)
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+# With the waits doubling from a minute up to six hours, about a day and a half of trying.
+MOST_ATTEMPTS = 12
+EXCERPT_LENGTH = 300
+DIGEST_EVERY = timedelta(days=1)
+DIGEST_MOST_ITEMS = 20
+
+
+# Writing emails ---------------------------------------------------------------------
+
+
+def external_url(endpoint: str, **values) -> str:
+    """A full link for an email, built without a request (the worker has none)."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def unsubscribe_url(member: User) -> str:
+    return external_url(
+        "users.unsubscribe", token=tokens.make(tokens.UNSUBSCRIBE, {"member": member.id})
+    )
+
+
+def queue(
+    kind: str,
+    address: str,
+    subject: str,
+    template: str,
+    member: User | None = None,
+    **context,
+) -> OutboxEmail:
+    """Write an email to the outbox in the caller's transaction. The caller commits.
+
+    Emails about forum activity carry a one-click unsubscribe link and headers; account
+    emails (confirmations, password resets) do not, since they are not a subscription.
+    """
+    headers = {"Auto-Submitted": "auto-generated"}
+    if member is not None and kind in SUBSCRIPTION_KINDS:
+        link = unsubscribe_url(member)
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        context["unsubscribe_url"] = link
+    context.update(
+        site_name=current_app.config["SITE_NAME"],
+        home_url=external_url("boards.index"),
+        settings_url=external_url("users.settings"),
+        member=member,
+    )
+    email = OutboxEmail(
+        user_id=member.id if member is not None else None,
+        kind=kind,
+        to_address=address,
+        subject=clean_line(subject)[:250],
+        text_body=render_template(f"email/{template}.txt", **context),
+        html_body=render_template(f"email/{template}.html", **context),
+        headers=headers,
+    )
+    db.session.add(email)
+    return email
+
+
+SUBSCRIPTION_KINDS = frozenset({"notification", "digest"})
+
+
+def excerpt(post: Post) -> str:
+    text = " ".join(visible_text(post.html).split())
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+
+
+def queue_notification(member: User, notification: Notification, post: Post | None) -> None:
+    """Email a notification now, for members who asked for an email each time."""
+    if member.email_frequency is not EmailFrequency.EVERY_EVENT or not policy.may_email(member):
+        return
+    queue(
+        "notification",
+        member.email,
+        notification.text,
+        "notification",
+        member=member,
+        headline=notification.text,
+        excerpt=excerpt(post) if post is not None else "",
+        link=notification_link(notification),
+    )
+
+
+def notification_link(notification: Notification) -> str:
+    if notification.post_id is not None:
+        return external_url("threads.post", post_id=notification.post_id)
+    return external_url("users.notifications")
+
+
+def queue_digests(now: datetime | None = None) -> int:
+    """Queue a daily summary for each member who wants one and has unread news.
+
+    Each member's digest and the moment it covers up to commit together, and the second
+    is a conditional update: two workers at once still send one digest.
+    """
+    now = now or utcnow()
+    due = (
+        select(User)
+        .where(
+            User.email_frequency == EmailFrequency.DAILY_DIGEST,
+            User.email_confirmed_at.is_not(None),
+            User.unread_notifications > 0,
+            or_(User.digested_until.is_(None), User.digested_until <= now - DIGEST_EVERY),
+        )
+        .order_by(User.id)
+    )
+    queued = 0
+    for member in list(db.session.scalars(due)):
+        if _queue_digest(member, now):
+            queued += 1
+    return queued
+
+
+def _queue_digest(member: User, now: datetime) -> bool:
+    if not policy.may_email(member):
+        return False
+    news = list(
+        db.session.scalars(
+            select(Notification)
+            .where(
+                Notification.user_id == member.id,
+                Notification.read_at.is_(None),
+                Notification.created_at > (member.digested_until or datetime.min),
+            )
+            .order_by(Notification.id.desc())
+            .limit(DIGEST_MOST_ITEMS + 1)
+        )
+    )
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == member.id,
+            User.digested_until.is_(None)
+            if member.digested_until is None
+            else User.digested_until == member.digested_until,
+        )
+        .values(digested_until=now)
+    ).rowcount
+    if not claimed or not news:
+        # Nothing new (the marker still moves, so the next look is a day away) or another
+        # worker got here first (its digest stands; ours is dropped).
+        db.session.commit() if claimed else db.session.rollback()
+        return False
+    shown = news[:DIGEST_MOST_ITEMS]
+    queue(
+        "digest",
+        member.email,
+        f"Your {current_app.config['SITE_NAME']} summary: {_count(len(news), shown)}",
+        "digest",
+        member=member,
+        items=[(item.text, notification_link(item)) for item in shown],
+        more=len(news) > len(shown),
+        notifications_url=external_url("users.notifications"),
+    )
+    db.session.commit()
+    return True
+
+
+def _count(found: int, shown: list) -> str:
+    if found > len(shown):
+        return f"more than {len(shown)} new things"
+    return "1 new thing" if found == 1 else f"{found} new things"
+
+
+# Delivering them --------------------------------------------------------------------
+
+
+class PermanentFailure(Exception):
+    """The mail server refused the message for good (a bad address, say): do not retry."""
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    given_up: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.sent} sent, {self.retrying} to retry, {self.given_up} given up"
+
+
+def deliver_waiting(transport, limit: int | None = None) -> DeliveryReport:
+    """Send what is due, one email at a time, until the outbox is empty or ``limit``."""
+    report = DeliveryReport()
+    try:
+        while limit is None or report.sent + report.retrying + report.given_up < limit:
+            email = claim_next(utcnow())
+            if email is None:
+                break
+            try:
+                transport.send(email, build_message(email))
+            except PermanentFailure as error:
+                give_up(email, str(error))
+                report.given_up += 1
+            except (OSError, smtplib.SMTPException) as error:
+                if retry_later(email, f"{type(error).__name__}: {error}"):
+                    report.retrying += 1
+                else:
+                    report.given_up += 1
+            else:
+                record_sent(email)
+                report.sent += 1
+    finally:
+        transport.close()
+    return report
+
+
+def claim_next(now: datetime) -> OutboxEmail | None:
+    """Take the oldest waiting email for this worker, for the length of a lease.
+
+    The claim commits before sending, so other workers pass over it while it goes out.
+    """
+    is_free = (
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.given_up_at.is_(None),
+        OutboxEmail.send_after <= now,
+        or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
+    )
+    oldest = (
+        select(OutboxEmail.id)
+        .where(*is_free)
+        .order_by(OutboxEmail.send_after, OutboxEmail.id)
+        .limit(1)
+        # PostgreSQL: workers pass over a row another is claiming (SQLite has one writer).
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed_id = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == oldest, *is_free)
+        .values(claimed_until=now + LEASE, attempts=OutboxEmail.attempts + 1)
+        .returning(OutboxEmail.id)
+    ).scalar()
+    db.session.commit()
+    return db.session.get(OutboxEmail, claimed_id) if claimed_id is not None else None
+
+
+def record_sent(email: OutboxEmail) -> None:
+    email.sent_at = utcnow()
+    email.claimed_until = None
+    email.last_error = None
+    db.session.commit()
+
+
+def retry_later(email: OutboxEmail, error: str) -> bool:
+    """Wait longer after each failure; give up after MOST_ATTEMPTS. Returns whether it waits."""
+    if email.attempts >= MOST_ATTEMPTS:
+        give_up(email, error)
+        return False
+    wait = min(FIRST_RETRY * 2 ** (email.attempts - 1), LONGEST_WAIT)
+    email.send_after = utcnow() + wait
+    email.claimed_until = None
+    email.last_error = error[:1000]
+    db.session.commit()
+    return True
+
+
+def give_up(email: OutboxEmail, error: str) -> None:
+    email.given_up_at = utcnow()
+    email.claimed_until = None
+    email.last_error = error[:1000]
+    db.session.commit()
+
+
+def build_message(email: OutboxEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email.to_address
+    message["Date"] = format_datetime(email.created_at.replace(tzinfo=UTC))
+    message["Message-ID"] = f"<{email.message_id}@{_mail_domain()}>"
+    for name, value in email.headers.items():
+        message[name] = value
+    message.set_content(email.text_body)
+    message.add_alternative(email.html_body, subtype="html")
+    return message
+
+
+def _mail_domain() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def waiting_count() -> int:
+    return db.session.scalar(
+        select(func.count(OutboxEmail.id)).where(
+            OutboxEmail.sent_at.is_(None), OutboxEmail.given_up_at.is_(None)
+        )
+    )
+
+
+# Transports -------------------------------------------------------------------------
+
+
+class FileTransport:
+    """Writes each email as a .eml file, named by its outbox row, for reading by hand.
+
+    A second delivery of the same email replaces its file, so a retry never doubles it.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, email: OutboxEmail, message: EmailMessage) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        final = self.folder / f"{email.id:06d}-{email.kind}.eml"
+        partial = self.folder / f".{final.name}.{os.getpid()}.tmp"
+        partial.write_bytes(bytes(message))
+        os.replace(partial, final)
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    """Sends over one SMTP connection for a whole batch, opened when first needed."""
+
+    def __init__(self, url: str, timeout: float = 30):
+        parts = urlsplit(url)
+        options = parse_qs(parts.query)
+        self.use_ssl = parts.scheme == "smtps"
+        self.starttls = options.get("starttls", ["0"])[0].lower() in {"1", "true", "yes"}
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or (465 if self.use_ssl else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self.connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.connection is None:
+            kind = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
+            connection = kind(self.host, self.port, timeout=self.timeout)
+            if self.starttls:
+                connection.starttls()
+            if self.username:
+                connection.login(self.username, self.password or "")
+            self.connection = connection
+        return self.connection
+
+    def send(self, email: OutboxEmail, message: EmailMessage) -> None:
+        try:
+            self._connect().send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
+            raise PermanentFailure(str(error)) from error
+        except smtplib.SMTPDataError as error:
+            if 500 <= error.smtp_code < 600:
+                raise PermanentFailure(str(error)) from error
+            self._drop()
+            raise
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+            raise
+
+    def _drop(self) -> None:
+        # After an error the connection may be half-open; the next email opens a new one.
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            finally:
+                self.connection = None
+
+
+def transport_for(app) -> FileTransport | SmtpTransport:
+    """The transport MAIL_URL names: smtp://, smtps://, file:PATH, or files under instance/mail."""
+    url = app.config["MAIL_URL"]
+    if not url:
+        return FileTransport(Path(app.instance_path) / "mail")
+    scheme = urlsplit(url).scheme
+    if scheme in {"smtp", "smtps"}:
+        return SmtpTransport(url)
+    if scheme == "file":
+        return FileTransport(Path(unquote(urlsplit(url).path)))
+    raise ValueError(f"MAIL_URL must start with smtp://, smtps:// or file: (got {scheme!r}).")

@@ -1,0 +1,441 @@
+"""Email: confirming addresses, resetting passwords, notifications and digests, and an
+outbox that neither loses nor doubles a message when the worker dies."""
+
+import email
+import email.policy
+import re
+import socket
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from forum.extensions import db
+from forum.models import EmailFrequency, OutboxEmail, User, utcnow
+from forum.services import mail
+
+from .factories import PASSWORD, count, log_in, submit
+
+LINK = re.compile(r"http://127\.0\.0\.1:5000(/\S+)")
+
+
+@pytest.fixture
+def mailbox(app, tmp_path):
+    """Email delivered as files into a folder of the test's own; ``mailbox.deliver()``
+    runs the worker once and returns every message written so far."""
+    app.config["MAIL_URL"] = f"file:{tmp_path / 'mail'}"
+
+    class Mailbox:
+        folder = tmp_path / "mail"
+
+        def deliver(self):
+            mail.deliver_waiting(mail.transport_for(app))
+            return self.messages()
+
+        def messages(self):
+            files = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+            return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default)
+                    for f in files]  # fmt: skip
+
+        def to(self, address):
+            return [m for m in self.deliver() if m["To"] == address]
+
+    yield Mailbox()
+    app.config["MAIL_URL"] = ""
+
+
+def text_of(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def link_in(message) -> str:
+    return LINK.search(text_of(message)).group(1)
+
+
+def outbox(kind=None) -> list[OutboxEmail]:
+    query = select(OutboxEmail).order_by(OutboxEmail.id)
+    if kind:
+        query = query.where(OutboxEmail.kind == kind)
+    return list(db.session.scalars(query))
+
+
+# Joining and confirming an address
+
+
+def register(client, username="ana", address="ana@example.org"):
+    return submit(client, "/register", {"username": username, "email": address,
+                                        "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
+
+
+def test_a_newcomer_confirms_her_address_from_the_link_in_her_welcome_email(client, mailbox):
+    response = register(client)
+    assert response.status_code == 302
+    page = client.get("/").text
+    assert "Please confirm your email address" in page
+
+    [welcome] = mailbox.to("ana@example.org")
+    assert welcome["Subject"] == "Please confirm your email address"
+    assert "List-Unsubscribe" not in welcome  # an account email, not a subscription
+    link = link_in(welcome)
+    assert link in html_of(welcome)
+
+    # Opening the link only shows a button: mail scanners open links too.
+    assert "Yes, confirm it" in client.get(link).text
+    ana = db.session.scalar(select(User).where(User.username == "ana"))
+    assert ana.email_confirmed_at is None
+    response = submit(client, link)
+    assert response.status_code == 302
+    db.session.refresh(ana)
+    assert ana.email_confirmed_at is not None
+    assert "Please confirm your email address" not in client.get("/").text
+
+
+def test_a_link_that_was_cut_short_or_changed_explains_itself(client, mailbox):
+    register(client)
+    link = link_in(mailbox.to("ana@example.org")[0])
+    for broken in (link[:-6], link + "x", "/confirm/nonsense"):
+        response = client.get(broken)
+        assert response.status_code == 400
+        assert "It may have been cut short" in response.text
+
+
+def test_joining_with_an_address_already_in_use_tells_its_owner_and_nobody_else(
+    client, make, mailbox
+):
+    make.member("bea", email="bea@example.org")
+    response = register(client, "stranger", "Bea@Example.org")
+    # The stranger sees exactly what anyone joining sees.
+    assert response.status_code == 302
+    [note] = mailbox.to("bea@example.org")
+    assert note["Subject"] == "Someone tried to use your email address"
+    assert "Hello bea" in text_of(note)
+    assert "/confirm/" not in text_of(note)
+    stranger = db.session.scalar(select(User).where(User.username == "stranger"))
+    assert stranger.email is None and stranger.email_confirmed_at is None
+
+
+def test_an_operator_created_account_needs_no_confirming(runner, ctx, mailbox):
+    result = runner.invoke(args=["users", "create", "ops", "--email", "ops@example.org",
+                                 "--password", PASSWORD])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert outbox() == []
+    ops = db.session.scalar(select(User).where(User.username == "ops"))
+    assert ops.email_confirmed_at is not None
+
+
+def test_the_confirmation_link_can_be_sent_again(client, mailbox):
+    register(client)
+    submit(client, "/confirm/resend", {"next": "/"})
+    first, second = mailbox.to("ana@example.org")
+    assert link_in(first).startswith("/confirm/") and link_in(second).startswith("/confirm/")
+
+
+# Forgotten passwords
+
+
+def test_a_member_who_forgot_her_password_sets_a_new_one_from_an_email(app, client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    elsewhere = app.test_client()
+    log_in(elsewhere, rosa)
+
+    response = submit(client, "/reset", {"email": "ROSA@example.org"})
+    assert "Check your email" in response.text
+    [reset] = mailbox.to("rosa@example.org")
+    link = link_in(reset)
+    assert "Choose a new password" in client.get(link).text
+
+    response = submit(client, link, {"password": "a new calm password", "confirm": "x"})
+    assert "The two passwords don" in response.text
+    response = submit(client, link, {"password": "a new calm password",
+                                     "confirm": "a new calm password"})  # fmt: skip
+    assert response.status_code == 302
+    assert "rosa" in client.get("/settings").text  # logged in
+    # Her other devices are logged out, and the link worked once.
+    assert elsewhere.get("/settings").status_code == 302
+    again = client.get(link)
+    assert again.status_code == 400 and "already been used" in again.text
+    notices = [m["Subject"] for m in mailbox.to("rosa@example.org")]
+    assert notices == ["Reset your password", "Your password was changed"]
+
+
+def test_asking_for_a_reset_never_says_whether_an_account_exists(client, make, mailbox):
+    make.member("rosa", email="rosa@example.org")
+    known = submit(client, "/reset", {"email": "rosa@example.org"}).text
+    unknown = submit(client, "/reset", {"email": "nobody@example.org"}).text
+    assert known.replace("rosa@", "X@") == unknown.replace("nobody@", "X@")
+    assert [m["To"] for m in mailbox.deliver()] == ["rosa@example.org"]
+
+
+def test_a_reset_link_expires_after_an_hour(client, make, mailbox, monkeypatch):
+    make.member("rosa", email="rosa@example.org")
+    submit(client, "/reset", {"email": "rosa@example.org"})
+    link = link_in(mailbox.to("rosa@example.org")[0])
+    import itsdangerous.timed
+
+    later = itsdangerous.timed.time.time() + 61 * 60
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    response = client.get(link)
+    assert response.status_code == 400 and "expired" in response.text
+
+
+def test_a_bad_address_on_the_reset_form_is_explained_and_kept(client):
+    response = submit(client, "/reset", {"email": "rosa at home"})
+    assert "look like an email address" in response.text
+    assert 'value="rosa at home"' in response.text
+
+
+# Changing an address
+
+
+def test_changing_address_confirms_the_new_one_and_tells_the_old_one(client, rosa, mailbox):
+    response = submit(client, "/settings/email", {"email": "rosa@new.example", "password": "no"})
+    assert "your password." in response.text
+    assert 'value="rosa@new.example"' in response.text
+
+    submit(client, "/settings/email", {"email": "rosa@new.example", "password": PASSWORD})
+    [notice] = mailbox.to("rosa@example.org")
+    assert notice["Subject"] == "Your email address is being changed"
+    assert "r***@new.example" in text_of(notice)
+    [confirm] = mailbox.to("rosa@new.example")
+    db.session.refresh(rosa)
+    assert rosa.email == "rosa@example.org" and rosa.pending_email == "rosa@new.example"
+
+    submit(client, link_in(confirm))
+    db.session.refresh(rosa)
+    assert rosa.email == "rosa@new.example" and rosa.pending_email is None
+
+
+def test_an_address_taken_while_waiting_for_confirmation_is_refused(client, rosa, make, mailbox):
+    submit(client, "/settings/email", {"email": "shared@example.org", "password": PASSWORD})
+    [confirm] = mailbox.to("shared@example.org")
+    make.member("sam", email="shared@example.org")
+    response = submit(client, link_in(confirm))
+    assert response.status_code == 409
+    assert "used by another account" in response.text
+    db.session.refresh(rosa)
+    assert rosa.email == "rosa@example.org"
+
+
+# Notifications by email
+
+
+def test_a_member_who_wants_every_email_hears_of_a_reply_with_an_excerpt(client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    rosa.email_frequency = EmailFrequency.EVERY_EVENT
+    thread = make.thread(author=rosa, title="Starting Ibrance next week")
+    log_in(client, make.member("jun"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "You've got this. **Thinking of you.**"})
+
+    [message] = mailbox.to("rosa@example.org")
+    assert message["Subject"] == "jun replied to “Starting Ibrance next week”"
+    assert "You've got this. Thinking of you." in text_of(message)
+    reply_id = thread.last_post_id
+    assert link_in(message) == f"/p/{reply_id}"
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith("http://127.0.0.1:5000/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"].endswith("@127.0.0.1>")
+    assert unsubscribe in text_of(message) and unsubscribe in html_of(message)
+
+
+def test_no_email_for_members_who_chose_digests_none_or_have_not_confirmed(client, make, mailbox):
+    digest, never = make.member("dee"), make.member("ned")
+    never.email_frequency = EmailFrequency.NEVER
+    unconfirmed = make.newcomer("una")
+    unconfirmed.email_frequency = EmailFrequency.EVERY_EVENT
+    thread = make.thread(author=make.member("host"))
+    for member in (digest, never, unconfirmed):
+        make.reply(thread, author=member)
+    outbox_before = count(OutboxEmail)
+    make.reply(thread, author=make.member("jun"))
+    assert count(OutboxEmail) == outbox_before
+
+
+def test_the_daily_digest_gathers_unread_news_once_a_day(client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")  # digests are the default
+    thread = make.thread(author=rosa, title="Scan day")
+    make.reply(thread, author=make.member("jun"), body="Fingers crossed.")
+    make.reply(thread, author=make.member("kim"), body="Here if you need us.")
+
+    mail.queue_digests()
+    [digest] = mailbox.to("rosa@example.org")
+    assert digest["Subject"] == "Your Harbor summary: 2 new things"
+    assert "jun replied to “Scan day”" in text_of(digest)
+    assert "kim replied to “Scan day”" in html_of(digest)
+    assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # Nothing more today, even with news; tomorrow only what is new since.
+    make.reply(thread, author=make.member("lee"), body="Sending love.")
+    mail.queue_digests()
+    assert len(mailbox.to("rosa@example.org")) == 1
+    mail.queue_digests(now=utcnow() + timedelta(days=1, minutes=1))
+    later = mailbox.to("rosa@example.org")[1]
+    assert "lee replied" in text_of(later) and "jun replied" not in text_of(later)
+
+
+def test_news_already_read_on_the_site_is_not_emailed(client, make, mailbox):
+    rosa = make.member("rosa")
+    thread = make.thread(author=rosa)
+    make.reply(thread, author=make.member("jun"))
+    log_in(client, rosa)
+    submit(client, "/notifications/read")
+    assert mail.queue_digests() == 0
+
+
+def test_two_workers_queue_one_digest(app, make):
+    rosa = make.member("rosa")
+    make.reply(make.thread(author=rosa), author=make.member("jun"))
+    db.session.commit()
+
+    def worker():
+        with app.app_context():
+            mail.queue_digests()
+
+    both = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    assert len(outbox("digest")) == 1
+
+
+def test_one_click_unsubscribe_from_a_mail_program_needs_no_form_token(client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    with client.application.test_request_context():
+        link = mail.unsubscribe_url(rosa).removeprefix("http://127.0.0.1:5000")
+    assert "Stop emails" in client.get(link).text
+    db.session.refresh(rosa)
+    assert rosa.email_frequency is EmailFrequency.DAILY_DIGEST  # looking changes nothing
+
+    response = client.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200 and "Emails stopped" in response.text
+    db.session.refresh(rosa)
+    assert rosa.email_frequency is EmailFrequency.NEVER
+    assert client.post("/unsubscribe/forged-token").status_code == 400
+
+
+# Delivery that neither loses nor doubles
+
+
+def queue_one(make):
+    rosa = make.member("rosa", email="rosa@example.org")
+    rosa.email_frequency = EmailFrequency.EVERY_EVENT
+    make.reply(make.thread(author=rosa), author=make.member("jun"))
+    [waiting] = outbox("notification")
+    return waiting
+
+
+def lease_runs_out():
+    db.session.execute(update(OutboxEmail).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_a_held_reply_is_emailed_only_once_a_moderator_approves_it(client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    rosa.email_frequency = EmailFrequency.EVERY_EVENT
+    thread = make.thread(author=rosa, title="Scan day")
+    held = make.reply(thread, author=make.newcomer("nia"), body="Hoping with you.")
+    assert mailbox.to("rosa@example.org") == []
+    log_in(client, make.moderator())
+    assert submit(client, f"/mod/p/{held.id}/approve").status_code == 302
+    [message] = mailbox.to("rosa@example.org")
+    assert "nia replied" in message["Subject"]
+
+
+def test_a_worker_that_dies_before_sending_leaves_the_email_for_the_next(app, make, mailbox):
+    waiting = queue_one(make)
+    claimed = mail.claim_next(utcnow())  # then the worker is killed
+    assert claimed.id == waiting.id
+    db.session.remove()
+    assert mailbox.deliver() == []  # the dead worker's lease still holds
+    lease_runs_out()
+    [message] = mailbox.deliver()
+    assert message["To"] == "rosa@example.org"
+    assert db.session.get(OutboxEmail, waiting.id).sent_at is not None
+
+
+def test_a_worker_that_dies_after_sending_does_not_double_the_email(app, make, mailbox):
+    waiting = queue_one(make)
+    claimed = mail.claim_next(utcnow())
+    transport = mail.transport_for(app)
+    transport.send(claimed, mail.build_message(claimed))  # sent, then killed before recording
+    db.session.remove()
+    lease_runs_out()
+    messages = mailbox.deliver()
+    assert len(messages) == 1
+    row = db.session.get(OutboxEmail, waiting.id)
+    assert row.sent_at is not None and row.attempts == 2
+    assert [m["Message-ID"] for m in mailbox.deliver()] == [messages[0]["Message-ID"]]
+
+
+def test_a_mail_server_that_is_down_is_retried_with_growing_waits(app, make):
+    waiting = queue_one(make)
+    app.config["MAIL_URL"] = "smtp://127.0.0.1:9"  # nothing listens on the discard port
+    try:
+        report = mail.deliver_waiting(mail.transport_for(app))
+        assert report.retrying == 1 and report.sent == 0
+        row = db.session.get(OutboxEmail, waiting.id)
+        first_wait = row.send_after - utcnow()
+        assert timedelta(seconds=50) < first_wait <= timedelta(minutes=1)
+        assert "Connection" in row.last_error
+        # Not due yet: the next round leaves it alone.
+        assert mail.deliver_waiting(mail.transport_for(app)).retrying == 0
+        row.send_after, row.attempts = utcnow(), mail.MOST_ATTEMPTS - 1
+        db.session.commit()
+        report = mail.deliver_waiting(mail.transport_for(app))
+        assert report.given_up == 1
+        assert db.session.get(OutboxEmail, waiting.id).given_up_at is not None
+    finally:
+        app.config["MAIL_URL"] = ""
+
+
+def test_email_goes_out_over_smtp(app, make):
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(Handler(), hostname="127.0.0.1", port=port)
+    server.start()
+    try:
+        queue_one(make)
+        app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+        assert mail.deliver_waiting(mail.transport_for(app)).sent == 1
+    finally:
+        server.stop()
+        app.config["MAIL_URL"] = ""
+    [envelope] = received
+    assert envelope.rcpt_tos == ["rosa@example.org"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["From"] == "Harbor <harbor@localhost>"
+    assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_the_mail_commands_send_and_report(runner, make, mailbox):
+    queue_one(make)
+    assert "1 emails waiting" in runner.invoke(args=["mail", "status"]).output
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "1 sent" in result.output
+    assert len(mailbox.messages()) == 1
+    assert "0 emails waiting" in runner.invoke(args=["mail", "status"]).output
+
+
+def test_a_mistyped_mail_url_is_refused_clearly(app, runner, ctx):
+    app.config["MAIL_URL"] = "smpt://mail.example.org"
+    try:
+        result = runner.invoke(args=["mail", "send"])
+    finally:
+        app.config["MAIL_URL"] = ""
+    assert result.exit_code != 0 and "MAIL_URL must start with" in result.output
