@@ -24,7 +24,7 @@ db: $(VENV)/.app-deps
 	$(FLASK) seed
 
 run: db
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
 dev: db
 	$(FLASK) run --debug --port $(PORT)

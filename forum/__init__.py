@@ -48,8 +48,10 @@ def create_app(settings: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, templating
+    from . import cli, errors, headers, request_log, templating
 
+    request_log.register(app)
+    headers.register(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)
@@ -98,12 +100,13 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .boards import bp as boards_bp
     from .feeds import bp as feeds_bp
+    from .health import bp as health_bp
     from .moderation import bp as moderation_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .users import bp as users_bp
 
     for blueprint in (
-        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp
+        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp, health_bp
     ):  # fmt: skip
         app.register_blueprint(blueprint)

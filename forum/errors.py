@@ -6,6 +6,8 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .request_log import loggable_path
+
 log = logging.getLogger(__name__)
 
 # Fields never written back into a page, even to the person who typed them.
@@ -62,7 +64,7 @@ def http_error_page(error: HTTPException):
 
 
 def unexpected_error_page(error: Exception):
-    log.exception("Unhandled error on %s %s", request.method, request.path)
+    log.exception("Unhandled error on %s %s", request.method, loggable_path())
     return http_error_page(InternalServerError())
 
 

@@ -1,0 +1,72 @@
+"""Running Harbor: security headers on every response, a health check, and a request log
+that records what happened without recording who."""
+
+import logging
+from pathlib import Path
+
+from forum import create_app
+
+from .factories import submit
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def test_every_page_carries_a_strict_content_security_policy_and_friends(client, make):
+    thread = make.thread()
+    for path in ("/", f"/t/{thread.id}", "/login", "/search?q=scan", "/no-such-page"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy, path
+        assert "frame-ancestors 'none'" in policy
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert "camera=()" in headers["Permissions-Policy"]
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_https_responses_ask_browsers_to_stay_on_https(client):
+    response = client.get("/", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_templates_have_no_inline_styles_or_event_handlers_the_policy_would_block():
+    for template in TEMPLATES.rglob("*.html"):
+        if template.parent.name == "email":  # mail programs, not browsers, read these
+            continue
+        source = template.read_text()
+        assert " style=" not in source, template
+        for handler in ("onclick=", "onload=", "onsubmit=", "onerror=", "onchange="):
+            assert handler not in source, (template, handler)
+
+
+def test_the_health_check_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}
+
+
+def test_the_health_check_says_503_when_the_database_is_unreachable(tmp_path):
+    unreachable = f"sqlite:///{tmp_path}/missing/dir/harbor.db"
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": unreachable}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_each_request_is_logged_once_without_personal_data(client, make, caplog):
+    thread = make.thread()
+    caplog.set_level(logging.INFO, logger="harbor.requests")
+    client.get(f"/t/{thread.id}")
+    client.get("/u/rosa")
+    client.get("/search?q=my+scan+results")
+    client.get("/reset/SECRET-TOKEN-FROM-AN-EMAIL")
+    submit(client, "/login", {"username": "rosa@example.org", "password": "wrong"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "harbor.requests"]
+    assert f"GET /t/{thread.id} 301" in lines[0] and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /u/<username> 404")
+    assert lines[2].startswith("GET /search 200")
+    assert lines[3].startswith("GET /reset/<token> 400")
+    logged = "\n".join(lines)
+    for private in ("rosa", "scan", "SECRET-TOKEN", "127.0.0.1", "example.org"):
+        assert private not in logged
