@@ -98,12 +98,13 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .boards import bp as boards_bp
     from .feeds import bp as feeds_bp
+    from .messages import bp as messages_bp
     from .moderation import bp as moderation_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .users import bp as users_bp
 
     for blueprint in (
-        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp
+        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp, messages_bp
     ):  # fmt: skip
         app.register_blueprint(blueprint)

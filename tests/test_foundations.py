@@ -20,7 +20,8 @@ from .factories import PASSWORD, csrf_token, example_paths, log_in, run_at_once,
 def url_values(thread) -> dict:
     """A value for every URL argument in the app, pointing at things that exist."""
     return {"slug": "board", "thread_id": thread.id, "post_id": thread.first_post_id,
-            "username": "rosa", "case_id": 1, "word_id": 1, "notification_id": 1}  # fmt: skip
+            "username": "rosa", "case_id": 1, "word_id": 1, "notification_id": 1,
+            "conversation_id": 1, "message_id": 1}  # fmt: skip
 
 
 def test_without_a_secret_key_one_is_generated_once_privately_and_reused(tmp_path, monkeypatch):
