@@ -6,6 +6,7 @@ from html import unescape
 
 from sqlalchemy import select
 
+from forum.dialects import is_sqlite
 from forum.extensions import db
 from forum.models import (
     Block,
@@ -288,6 +289,8 @@ def test_a_block_silences_mentions_replies_reactions_and_group_messages(client, 
     assert unread(rosa) == ["jun replied to “Good days”"]
 
     log_in(client, rosa)
+    page = client.get(f"/messages/{group.id}").text
+    assert "A message from a member you blocked." in page and "Anyone?" not in page
     submit(client, "/u/pest/unblock", {"next": "/settings/blocked"})
     assert count(Block) == 0
     make.reply(thread, author=pest, body="Back again")
@@ -369,3 +372,58 @@ def test_members_cannot_report_their_own_messages(client, make):
     log_in(client, rosa)
     assert client.get(f"/messages/m/{message.id}/report").status_code == 403
     assert count(Case) == 0
+
+
+def test_every_message_form_refuses_a_missing_token(client, make):
+    rosa, jun = make.member("rosa"), make.member("jun")
+    conversation = make.conversation(rosa, [jun])
+    message = db.session.scalar(select(Message))
+    log_in(client, jun)
+    paths = ["/messages/new", f"/messages/{conversation.id}/reply",
+             f"/messages/{conversation.id}/read", f"/messages/{conversation.id}/leave",
+             f"/messages/m/{message.id}/report", "/u/rosa/block", "/u/rosa/unblock"]  # fmt: skip
+    for path in paths:
+        response = client.post(path, data={"to": "rosa", "subject": "x", "body": "x",
+                                           "reason": "spam"})  # fmt: skip
+        assert response.status_code == 400, path
+    assert (count(Conversation), count(Message), count(Block), count(Case)) == (1, 1, 0, 0)
+    assert (
+        db.session.scalar(
+            select(ConversationMember.left_at).where(ConversationMember.user_id == jun.id)
+        )
+        is None
+    )
+
+
+def test_message_pages_cost_a_fixed_number_of_indexed_statements(client, make, count_statements):
+    rosa, jun = make.member("rosa"), make.member("jun")
+    conversation = make.conversation(rosa, [jun])
+    log_in(client, jun)
+
+    def costs():
+        found = {}
+        for path in ("/messages", f"/messages/{conversation.id}"):
+            with count_statements() as counted:
+                assert client.get(path).status_code == 200
+            found[path] = counted
+        return found
+
+    small = costs()
+    for n in range(5):
+        messaging.reply(conversation, rosa, f"Message {n}")
+        make.conversation(make.member(), [jun, make.member()])
+    large = costs()
+    assert {path: c.count for path, c in small.items()} == {
+        path: c.count for path, c in large.items()
+    }
+    if not is_sqlite(db.engine):
+        return
+    for counted in large.values():
+        for statement, parameters in zip(counted.statements, counted.parameters, strict=True):
+            with db.engine.connect() as connection:
+                plan = connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {statement}", parameters
+                ).all()
+            steps = [row[-1] for row in plan]
+            assert not any("TEMP B-TREE" in step for step in steps), (statement, steps)
+            assert not [step for step in steps if step.startswith("SCAN")], (statement, steps)

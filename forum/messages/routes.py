@@ -121,22 +121,29 @@ def show_conversation(membership: models.ConversationMember, form: MessageReplyF
     else:
         page = requested_page(MESSAGES_PER_PAGE, conversation.message_count)
     members = models.members_of(conversation)
-    others = [row.user for row in members if row.user_id != current_user.id and not row.has_left]
-    can_write = policy.can_write_in_conversation(
-        current_user, membership, others, models.blockers_of(current_user, [u.id for u in others])
-    )
+    others = others_in(members)
     return render_template(
         "messages/conversation.html",
         conversation=conversation,
         membership=membership,
-        members=members,
         others=others,
         messages=models.messages_in(conversation, page.offset, page.per_page),
         page=page,
-        form=form if can_write and not page.has_next else None,
-        can_write=can_write,
-        action_form=ActionForm(),
+        form=form,
+        can_write=may_write(membership, others),
+        # In a group, what someone the reader blocked writes stays folded away.
+        i_blocked=models.blocked_among(current_user, [row.user_id for row in members]),
     )
+
+
+def others_in(members: list[models.ConversationMember]) -> list[models.User]:
+    """Everyone still in the conversation but the reader."""
+    return [row.user for row in members if row.user_id != current_user.id and not row.has_left]
+
+
+def may_write(membership: models.ConversationMember, others: list[models.User]) -> bool:
+    blocked_by = models.blockers_of(current_user, [user.id for user in others])
+    return policy.can_write_in_conversation(current_user, membership, others, blocked_by)
 
 
 @bp.post("/<int:conversation_id>/reply")
@@ -146,11 +153,7 @@ def reply(conversation_id: int):
     form = MessageReplyForm()
     if form.validate_on_submit():
         conversation = membership.conversation
-        members = models.members_of(conversation)
-        others = [row.user for row in members if row.user_id != current_user.id
-                  and not row.has_left]  # fmt: skip
-        blocked_by = models.blockers_of(current_user, [user.id for user in others])
-        if not policy.can_write_in_conversation(current_user, membership, others, blocked_by):
+        if not may_write(membership, others_in(models.members_of(conversation))):
             abort(403)
         try:
             message = messaging.reply(conversation, current_user, form.body.data)

@@ -49,6 +49,7 @@ from .queries import (
     ThreadForReader,
     _reader_id,
     all_boards,
+    blocked_among,
     blocked_by_member,
     blockers_of,
     board_by_slug,

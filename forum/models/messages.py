@@ -31,8 +31,9 @@ class Conversation(db.Model):
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)
     message_count: Mapped[int] = mapped_column(default=0)
 
+    # In the unique index's order (by member id): no sort for any number of conversations.
     members: Mapped[list[ConversationMember]] = relationship(
-        back_populates="conversation", order_by="ConversationMember.id", lazy="raise_on_sql"
+        back_populates="conversation", lazy="raise_on_sql"
     )
 
     def __repr__(self) -> str:

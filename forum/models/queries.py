@@ -505,7 +505,7 @@ def members_of(conversation: Conversation) -> list[ConversationMember]:
             select(ConversationMember)
             .where(ConversationMember.conversation_id == conversation.id)
             .options(joinedload(ConversationMember.user))
-            .order_by(ConversationMember.id)
+            .order_by(ConversationMember.user_id)
         )
     )
 
@@ -550,6 +550,19 @@ def blockers_of(user: User, among: list[int]) -> set[int]:
     )
 
 
+def blocked_among(blocker: User, among: list[int]) -> set[int]:
+    """Which of these members ``blocker`` has blocked."""
+    if not among:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Block.blocked_id).where(
+                Block.blocker_id == blocker.id, Block.blocked_id.in_(among)
+            )
+        )
+    )
+
+
 def blocked_by_member(user: User) -> list[Block]:
     """Everyone the member has blocked, most recent first, for their settings."""
     return list(
@@ -565,9 +578,4 @@ def blocked_by_member(user: User) -> list[Block]:
 def has_blocked(blocker: User | None, blocked: User) -> bool:
     if blocker is None or not blocker.is_authenticated:
         return False
-    return (
-        db.session.scalar(
-            select(Block.id).where(Block.blocker_id == blocker.id, Block.blocked_id == blocked.id)
-        )
-        is not None
-    )
+    return bool(blocked_among(blocker, [blocked.id]))

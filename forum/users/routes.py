@@ -19,14 +19,14 @@ BOOKMARKS_SHOWN = 200
 @bp.get("/u/<username>")
 def profile(username: str):
     member = models.member_by_username(username) or abort(404)
+    blocked = models.has_blocked(current_user, member)
     return render_template(
         "users/profile.html",
         member=member,
         posts=models.recent_posts_by(member, RECENT_POSTS),
         threads=models.threads_started_by(member, RECENT_THREADS),
-        can_message=can_message(member),
-        blocked=models.has_blocked(current_user, member),
-        form=ActionForm(),
+        can_message=not blocked and can_message(member),
+        blocked=blocked,
     )
 
 
@@ -34,10 +34,8 @@ def can_message(member: models.User) -> bool:
     """Whether to offer "Message": only when sending would be allowed."""
     if not policy.can_start_conversation(current_user, current_app.config["MESSAGES_AFTER_POSTS"]):
         return False
-    blocked = bool(models.blockers_of(current_user, [member.id])) or models.has_blocked(
-        current_user, member
-    )
-    return policy.can_message(current_user, member, blocked_by_recipient=blocked)
+    blocked_by_member = bool(models.blockers_of(current_user, [member.id]))
+    return policy.can_message(current_user, member, blocked_by_recipient=blocked_by_member)
 
 
 @bp.post("/u/<username>/<any(block, unblock):action>")
