@@ -101,12 +101,14 @@ def _register_blueprints(app: Flask) -> None:
     from .boards import bp as boards_bp
     from .feeds import bp as feeds_bp
     from .health import bp as health_bp
+    from .messages import bp as messages_bp
     from .moderation import bp as moderation_bp
     from .search import bp as search_bp
     from .threads import bp as threads_bp
     from .users import bp as users_bp
 
     for blueprint in (
-        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp, health_bp
+        auth_bp, boards_bp, threads_bp, users_bp, search_bp, moderation_bp, feeds_bp,
+        messages_bp, health_bp
     ):  # fmt: skip
         app.register_blueprint(blueprint)

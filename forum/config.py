@@ -15,13 +15,14 @@ ENVIRONMENT = {
     "HARBOR_SECURE_COOKIES": "SESSION_COOKIE_SECURE",
     "HARBOR_FIRST_POSTS_HELD": "FIRST_POSTS_HELD",
     "HARBOR_REPORTS_TO_HIDE": "REPORTS_TO_HIDE",
+    "HARBOR_MESSAGES_AFTER_POSTS": "MESSAGES_AFTER_POSTS",
     "HARBOR_PROXY_COUNT": "PROXY_COUNT",
     "HARBOR_BASE_URL": "BASE_URL",
     "MAIL_URL": "MAIL_URL",
     "HARBOR_MAIL_FROM": "MAIL_FROM",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
-INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "PROXY_COUNT"}
+INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "MESSAGES_AFTER_POSTS", "PROXY_COUNT"}
 
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
@@ -52,6 +53,9 @@ def default_settings(instance_path: Path) -> dict:
         "FIRST_POSTS_HELD": 2,
         # Reports from this many different members hide a post until a moderator looks.
         "REPORTS_TO_HIDE": 3,
+        # Scammers seek out people who are ill: a member may start private conversations
+        # (and their links become clickable) only after this many approved public posts.
+        "MESSAGES_AFTER_POSTS": 3,
         # How many reverse proxies in front of Harbor add X-Forwarded-* headers. Zero
         # means the headers are ignored: anyone could send them.
         "PROXY_COUNT": 0,

@@ -4,6 +4,8 @@ markdown-it-py renders CommonMark with raw HTML switched off (typed tags show as
 bleach then keeps only an explicit allowlist, so even a mistake in the Markdown rules
 cannot let a script through. Every link gets rel="nofollow ugc noopener", and images
 become plain links: loading a picture from another site would tell it who is reading.
+Text that may not carry links (a new member's private message) keeps every address as
+plain, visible text instead.
 """
 
 import html
@@ -45,6 +47,43 @@ def _build_markdown() -> MarkdownIt:
     md.add_render_rule("heading_open", _render_shifted_heading)
     md.add_render_rule("heading_close", _render_shifted_heading)
     return md
+
+
+def _build_linkless_markdown() -> MarkdownIt:
+    """The same Markdown, but no link survives: each one becomes its text and its address."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.core.ruler.push("unlink", _unlink)
+    md.add_render_rule("heading_open", _render_shifted_heading)
+    md.add_render_rule("heading_close", _render_shifted_heading)
+    return md
+
+
+def _unlink(state) -> None:
+    """Replace links and images with plain text, showing where they pointed.
+
+    "[my bank](https://x)" becomes "my bank (https://x)": the reader sees the address
+    instead of a friendly label, and nothing is clickable.
+    """
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children, opened = [], []
+        for token in block.children:
+            if token.type == "link_open":
+                opened.append((str(token.attrGet("href") or ""), len(children)))
+            elif token.type == "link_close":
+                href, start = opened.pop() if opened else ("", len(children))
+                label = "".join(child.content for child in children[start:])
+                if href and label != href and label != href.removeprefix("mailto:"):
+                    children.append(_text(f" ({href})"))
+            elif token.type == "image":
+                src = str(token.attrGet("src") or "")
+                label = token.content or src
+                children.append(_text(label if label == src else f"{label} ({src})"))
+            else:
+                children.append(token)
+        block.children = children
 
 
 def _link_mentions(state) -> None:
@@ -113,6 +152,7 @@ class LinkRelFilter(Filter):
 
 
 _markdown = _build_markdown()
+_linkless_markdown = _build_linkless_markdown()
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
@@ -121,14 +161,26 @@ _cleaner = bleach.Cleaner(
     strip_comments=True,
     filters=[LinkRelFilter],
 )
+# Belt and braces for linkless text: even if a link slipped through, the tag is dropped.
+_linkless_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS - {"a"},
+    attributes={"ol": ["start"]},
+    strip=True,
+    strip_comments=True,
+)
 
 
-def render_markdown(source: str, members: set[str] | frozenset[str] = frozenset()) -> str:
+def render_markdown(
+    source: str, members: set[str] | frozenset[str] = frozenset(), links: bool = True
+) -> str:
     """Return sanitised HTML for a post's Markdown source.
 
     ``members`` are the lower-cased usernames that exist among those mentioned: only
-    they become links, so a typo never points at a missing page.
+    they become links, so a typo never points at a missing page. With ``links=False``
+    nothing is linked, not even mentions: addresses stay visible as plain text.
     """
+    if not links:
+        return _linkless_cleaner.clean(_linkless_markdown.render(source)).strip()
     return _cleaner.clean(_markdown.render(source, {"members": set(members)})).strip()
 
 

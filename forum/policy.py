@@ -6,7 +6,18 @@ unauthenticated Flask-Login user) so a rule reads, and is tested, as a table.
 
 from datetime import datetime
 
-from .models import Board, Post, PostState, Role, Thread, ThreadState, User, utcnow
+from .models import (
+    Board,
+    ConversationMember,
+    Message,
+    Post,
+    PostState,
+    Role,
+    Thread,
+    ThreadState,
+    User,
+    utcnow,
+)
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.ADMIN})
 # Who each role may sanction: moderators deal with members, admins with moderators too.
@@ -130,6 +141,80 @@ def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> b
     if is_staff(user) or user.is_system:
         return False
     return board.requires_approval or user.approved_post_count < first_posts_held
+
+
+# Private messages. Scammers seek out people who are ill, so starting a conversation is
+# earned with public posts, and anyone can shut a member out with a block.
+
+
+def can_start_conversation(user: User | None, posts_needed: int) -> bool:
+    """Members with enough approved public posts; staff always (they must reach anyone)."""
+    if not can_speak(user):
+        return False
+    return is_staff(user) or user.approved_post_count >= posts_needed
+
+
+def can_receive_messages(user: User) -> bool:
+    """Accounts nobody can log in to, or that are suspended, would never read them."""
+    return can_log_in(user) and not is_suspended(user)
+
+
+def can_message(sender: User | None, recipient: User, blocked_by_recipient: bool) -> bool:
+    """Whether ``sender`` may write to ``recipient`` (in a new or a two-person conversation).
+
+    A block stops members, never staff: moderators' messages must always reach.
+    """
+    if not can_speak(sender) or recipient.id == sender.id:
+        return False
+    if not can_receive_messages(recipient):
+        return False
+    return not blocked_by_recipient or is_staff(sender)
+
+
+def can_block(user: User | None, other: User) -> bool:
+    """Members may block anyone but themselves, the site's own account and staff."""
+    if not is_member(user) or other.id == user.id or other.is_system:
+        return False
+    return other.role not in STAFF_ROLES
+
+
+def can_read_conversation(user: User | None, membership: ConversationMember | None) -> bool:
+    """Only the members still in a conversation read it: staff have no way in."""
+    return (
+        is_member(user)
+        and membership is not None
+        and membership.user_id == user.id
+        and not membership.has_left
+    )
+
+
+def can_write_in_conversation(
+    user: User | None,
+    membership: ConversationMember | None,
+    others: list[User],
+    blocked_by: set[int],
+) -> bool:
+    """Anyone added to a conversation may reply, new members too, while someone is there
+    to read it. Between two people, a block (or a suspension) ends it, as for a new one.
+
+    ``others`` are the other members still in it; ``blocked_by`` the ids of those who
+    blocked ``user``.
+    """
+    if not can_read_conversation(user, membership) or not can_speak(user) or not others:
+        return False
+    if len(others) == 1:
+        return can_message(user, others[0], others[0].id in blocked_by)
+    return True
+
+
+def links_allowed_in_messages(author: User, posts_needed: int) -> bool:
+    """A new member's links stay plain text: a scam link in a private message is the risk."""
+    return is_staff(author) or author.approved_post_count >= posts_needed
+
+
+def can_report_message(user: User | None, message: Message) -> bool:
+    # Even a silenced member can report a message sent to them: their safety comes first.
+    return is_member(user) and message.author_id != user.id and message.is_visible
 
 
 # Moderating

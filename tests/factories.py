@@ -7,7 +7,7 @@ from flask import current_app
 
 from forum.extensions import db
 from forum.models import Board, Role
-from forum.services import accounts, posting
+from forum.services import accounts, messaging, posting
 
 PASSWORD = "a calm harbour at dusk"
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -16,9 +16,12 @@ _numbers = itertools.count(1)
 
 class Factories:
     def member(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
-        """A member who has been here a while: address confirmed, first posts approved."""
+        """A member who has been here a while: address confirmed, first posts approved, and
+        enough of them to start private conversations."""
         member = self.newcomer(username, role, email, confirmed=True)
-        member.approved_post_count = current_app.config["FIRST_POSTS_HELD"]
+        member.approved_post_count = max(
+            current_app.config["FIRST_POSTS_HELD"], current_app.config["MESSAGES_AFTER_POSTS"]
+        )
         db.session.commit()
         return member
 
@@ -54,6 +57,12 @@ class Factories:
 
     def reply(self, thread, author=None, body="Thinking of you."):
         return posting.reply(thread, author or self.member(), body)
+
+    def conversation(self, author=None, recipients=(), subject="Hello", body="How are you?"):
+        """A private conversation started by ``author`` with ``recipients``."""
+        return messaging.start_conversation(
+            author or self.member(), list(recipients) or [self.member()], subject, body
+        )
 
 
 def count(model, *where) -> int:

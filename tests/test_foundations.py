@@ -21,7 +21,7 @@ def url_values(thread) -> dict:
     """A value for every URL argument in the app, pointing at things that exist."""
     return {"slug": "board", "thread_id": thread.id, "post_id": thread.first_post_id,
             "username": "rosa", "case_id": 1, "word_id": 1, "notification_id": 1,
-            "token": "not-a-token"}  # fmt: skip
+            "conversation_id": 1, "message_id": 1, "token": "not-a-token"}  # fmt: skip
 
 
 # Mail programs unsubscribe with one click (RFC 8058) and cannot send a form token; the

@@ -171,7 +171,8 @@ def test_ids_too_large_for_the_database_are_simply_not_found(app, client, make):
     log_in(client, make.admin())
     values = {"slug": board.slug, "thread_id": HUGE_ID, "post_id": HUGE_ID,
               "case_id": HUGE_ID, "word_id": HUGE_ID, "notification_id": HUGE_ID,
-              "username": "rosa", "token": "x"}  # fmt: skip
+              "conversation_id": HUGE_ID, "message_id": HUGE_ID, "username": "rosa",
+              "token": "x"}  # fmt: skip
     checked = []
     for rule, path in example_paths(app, values):
         if not any(name.endswith("_id") for name in rule.arguments):

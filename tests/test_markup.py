@@ -346,3 +346,17 @@ def test_rendering_is_deterministic():
     ]
     for source in sources:
         assert render_markdown(source) == render_markdown(source)
+
+
+def test_linkless_text_keeps_every_address_visible_and_nothing_clickable():
+    html = render_markdown(
+        "See [my bank](https://evil.example/login), https://bare.example, "
+        "<https://auto.example> and ![pic](https://img.example/x.png) @rosa",
+        {"rosa"},
+        links=False,
+    )
+    assert "<a" not in html
+    assert "my bank (https://evil.example/login)" in html
+    assert "https://bare.example" in html and "https://auto.example" in html
+    assert "pic (https://img.example/x.png)" in html
+    assert render_markdown("**kind** words", links=False) == "<p><strong>kind</strong> words</p>"

@@ -48,7 +48,7 @@ def test_every_mod_page_turns_away_visitors_and_members(app, client, make):
     thread = make.thread()
     values = {"thread_id": thread.id, "post_id": thread.first_post_id, "username": "target",
               "case_id": 1, "word_id": 1, "notification_id": 1, "slug": "board", "token": "x",
-              "decision": "approve"}  # fmt: skip
+              "decision": "approve", "conversation_id": 1, "message_id": 1}  # fmt: skip
     make.member("target")
     mod_paths = [(rule, path) for rule, path in example_paths(app, values)
                  if rule.rule.startswith("/mod")]  # fmt: skip

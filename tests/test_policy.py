@@ -6,7 +6,19 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from forum import policy
-from forum.models import Board, Post, PostState, Role, Thread, ThreadState, User, utcnow
+from forum.models import (
+    Board,
+    ConversationMember,
+    Message,
+    MessageState,
+    Post,
+    PostState,
+    Role,
+    Thread,
+    ThreadState,
+    User,
+    utcnow,
+)
 
 NOW = utcnow()
 AUTHOR_ID = 1
@@ -134,3 +146,133 @@ def test_whose_posts_wait_for_approval(who, approved, board_holds, held):
     user.approved_post_count = approved
     board = Board(requires_approval=board_holds)
     assert policy.must_hold_for_approval(user, board, first_posts_held=2) is held
+
+
+# Private messages
+
+
+def recipient(kind: str) -> User:
+    """Someone a message might be sent to (member 3)."""
+    user = User(id=3, username=kind, role=Role.MEMBER, is_system=False, password_hash="x")
+    if kind in ("moderator", "admin"):
+        user.role = Role(kind)
+    elif kind == "system":
+        user.is_system, user.password_hash = True, None
+    elif kind == "suspended":
+        user.suspended_until = NOW + timedelta(days=1)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("who", "approved", "allowed"),
+    [
+        ("visitor", 0, False),
+        ("member", 0, False),
+        ("member", 2, False),
+        ("member", 3, True),
+        ("silenced", 5, False),
+        ("moderator", 0, True),
+        ("admin", 0, True),
+    ],
+)
+def test_who_may_start_a_conversation(who, approved, allowed):
+    user = person(who)
+    if who != "visitor":
+        user.approved_post_count = approved
+    assert policy.can_start_conversation(user, posts_needed=3) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "to", "blocked", "allowed"),
+    [
+        ("member", "member", False, True),
+        ("member", "member", True, False),
+        ("moderator", "member", True, True),
+        ("member", "moderator", False, True),
+        ("member", "system", False, False),
+        ("member", "suspended", False, False),
+        ("silenced", "member", False, False),
+        ("visitor", "member", False, False),
+    ],
+)
+def test_who_may_message_whom(who, to, blocked, allowed):
+    assert policy.can_message(person(who), recipient(to), blocked_by_recipient=blocked) is allowed
+
+
+def test_nobody_messages_or_blocks_themselves():
+    me = person("member")
+    assert policy.can_message(me, me, blocked_by_recipient=False) is False
+    assert policy.can_block(me, me) is False
+
+
+@pytest.mark.parametrize(
+    ("who", "other", "allowed"),
+    [
+        ("member", "member", True),
+        ("member", "moderator", False),
+        ("member", "admin", False),
+        ("member", "system", False),
+        ("moderator", "member", True),
+        ("silenced", "member", True),
+        ("visitor", "member", False),
+    ],
+)
+def test_who_may_block_whom(who, other, allowed):
+    assert policy.can_block(person(who), recipient(other)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "membership", "allowed"),
+    [
+        ("member", "in", True),
+        ("member", "left", False),
+        ("member", "none", False),
+        ("member", "someone else's", False),
+        ("moderator", "none", False),
+        ("admin", "none", False),
+        ("moderator", "in", True),
+        ("visitor", "none", False),
+    ],
+)
+def test_only_members_of_a_conversation_read_it(who, membership, allowed):
+    user = person(who)
+    row = {
+        "in": ConversationMember(user_id=2),
+        "left": ConversationMember(user_id=2, left_at=NOW),
+        "none": None,
+        "someone else's": ConversationMember(user_id=3),
+    }[membership]
+    assert policy.can_read_conversation(user, row) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "others", "blocked_by", "allowed"),
+    [
+        ("member", ["member"], set(), True),
+        ("member", ["member"], {3}, False),
+        ("member", [], set(), False),
+        ("member", ["member", "member"], {3}, True),
+        ("moderator", ["member"], {3}, True),
+        ("member", ["suspended"], set(), False),
+        ("silenced", ["member"], set(), False),
+    ],
+)
+def test_who_may_write_in_a_conversation(who, others, blocked_by, allowed):
+    user = person(who)
+    membership = ConversationMember(user_id=user.id)
+    people = [recipient(kind) for kind in others]
+    assert policy.can_write_in_conversation(user, membership, people, blocked_by) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "allowed"),
+    [
+        ("member", MessageState.VISIBLE, True),
+        ("silenced", MessageState.VISIBLE, True),
+        ("author", MessageState.VISIBLE, False),
+        ("member", MessageState.HIDDEN, False),
+    ],
+)
+def test_who_may_report_a_message(who, state, allowed):
+    message = Message(id=1, author_id=AUTHOR_ID, state=state)
+    assert policy.can_report_message(person(who), message) is allowed

@@ -6,11 +6,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .core import Post, User, _enum, utcnow
+from .messages import Message
+
+# A case or report is about exactly one thing: a public post or a private message.
+ONE_SUBJECT = "(post_id IS NULL) <> (message_id IS NULL)"
 
 
 class ReportReason(enum.Enum):
@@ -56,7 +60,8 @@ class Resolution(enum.Enum):
 
 
 class Case(db.Model):
-    """One post under review: every open report of it gathers here, one row in the queue."""
+    """One post or private message under review: every open report of it gathers here,
+    one row in the queue."""
 
     __tablename__ = "cases"
     __table_args__ = (
@@ -68,12 +73,21 @@ class Case(db.Model):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        Index(
+            "uq_cases_open_message",
+            "message_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
         # The queue: urgent first, then the most recently reported.
         Index("ix_cases_queue", "status", "is_urgent", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     # Whose words are under review, so a member's page can list the cases against them.
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
@@ -88,7 +102,8 @@ class Case(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None]
 
-    post: Mapped[Post] = relationship(lazy="raise_on_sql")
+    post: Mapped[Post | None] = relationship(lazy="raise_on_sql")
+    message: Mapped[Message | None] = relationship(lazy="raise_on_sql")
     subject: Mapped[User] = relationship(foreign_keys=[subject_id], lazy="raise_on_sql")
     reports: Mapped[list[Report]] = relationship(
         back_populates="case", order_by="Report.id", lazy="raise_on_sql"
@@ -97,6 +112,10 @@ class Case(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status is CaseStatus.OPEN
+
+    @property
+    def is_about_message(self) -> bool:
+        return self.message_id is not None
 
 
 class Report(db.Model):
@@ -111,11 +130,22 @@ class Report(db.Model):
             sqlite_where=text("is_open"),
             postgresql_where=text("is_open"),
         ),
+        # And per message.
+        Index(
+            "uq_reports_open_message_reporter",
+            "message_id",
+            "reporter_id",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[ReportReason] = mapped_column(_enum(ReportReason))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -226,6 +256,8 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(Text)
     # What it is about, so that reactions to one post gather into one notification.
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    # Or the private conversation it is about (a new message); opening it leads there.
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     # How many members it speaks for ("3 members sent support").
     actor_count: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

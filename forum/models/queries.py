@@ -9,6 +9,7 @@ from ..extensions import db
 from ..text import NUL
 from .community import BoardWatch, Bookmark, Draft, Reaction, ReactionKind, ThreadWatch
 from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User
+from .messages import Block, Conversation, ConversationMember, Message
 from .moderation import (
     Case,
     CaseStatus,
@@ -123,6 +124,7 @@ def open_cases(offset: int, limit: int) -> list[Case]:
             .where(Case.status == CaseStatus.OPEN)
             .options(
                 joinedload(Case.post).joinedload(Post.thread),
+                joinedload(Case.message).joinedload(Message.conversation),
                 joinedload(Case.subject),
                 selectinload(Case.reports).joinedload(Report.reporter),
             )
@@ -182,7 +184,11 @@ def cases_about(user: User, limit: int) -> list[Case]:
         db.session.scalars(
             select(Case)
             .where(Case.subject_id == user.id)
-            .options(selectinload(Case.reports), joinedload(Case.post).joinedload(Post.thread))
+            .options(
+                selectinload(Case.reports),
+                joinedload(Case.post).joinedload(Post.thread),
+                joinedload(Case.message).joinedload(Message.conversation),
+            )
             .order_by(Case.id.desc())
             .limit(limit)
         ).unique()
@@ -450,3 +456,126 @@ def threads_started_by(user: User, limit: int) -> list[Thread]:
             .limit(limit)
         )
     )
+
+
+# Private messages: only ever read for a member of the conversation.
+
+
+def conversations_of(user: User, offset: int, limit: int) -> list[ConversationMember]:
+    """The member's conversations, latest activity first, each with who is in it."""
+    return list(
+        db.session.scalars(
+            select(ConversationMember)
+            .where(ConversationMember.user_id == user.id, ConversationMember.left_at.is_(None))
+            .options(
+                joinedload(ConversationMember.conversation)
+                .selectinload(Conversation.members)
+                .joinedload(ConversationMember.user)
+            )
+            .order_by(ConversationMember.last_message_at.desc(), ConversationMember.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def count_conversations_of(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ConversationMember)
+        .where(ConversationMember.user_id == user.id, ConversationMember.left_at.is_(None))
+    )
+
+
+def membership_of(user: User, conversation_id: int) -> ConversationMember | None:
+    """The member's place in a conversation, with the conversation; None if not in it."""
+    return db.session.scalar(
+        select(ConversationMember)
+        .where(
+            ConversationMember.conversation_id == conversation_id,
+            ConversationMember.user_id == user.id,
+        )
+        .options(joinedload(ConversationMember.conversation))
+    )
+
+
+def members_of(conversation: Conversation) -> list[ConversationMember]:
+    return list(
+        db.session.scalars(
+            select(ConversationMember)
+            .where(ConversationMember.conversation_id == conversation.id)
+            .options(joinedload(ConversationMember.user))
+            .order_by(ConversationMember.user_id)
+        )
+    )
+
+
+def messages_in(conversation: Conversation, offset: int, limit: int) -> list[Message]:
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .options(joinedload(Message.author))
+            .order_by(Message.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+
+
+def message_with_conversation(message_id: int) -> Message | None:
+    return db.session.scalar(
+        select(Message)
+        .where(Message.id == message_id)
+        .options(joinedload(Message.conversation), joinedload(Message.author))
+    )
+
+
+def members_named(usernames: list[str]) -> list[User]:
+    """Members by (case-insensitive) username, in no particular order."""
+    keys = [name.lower() for name in usernames if NUL not in name]
+    if not keys:
+        return []
+    return list(db.session.scalars(select(User).where(User.username_key.in_(keys))))
+
+
+def blockers_of(user: User, among: list[int]) -> set[int]:
+    """Which of these members have blocked ``user``."""
+    if not among:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Block.blocker_id).where(Block.blocked_id == user.id, Block.blocker_id.in_(among))
+        )
+    )
+
+
+def blocked_among(blocker: User, among: list[int]) -> set[int]:
+    """Which of these members ``blocker`` has blocked."""
+    if not among:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Block.blocked_id).where(
+                Block.blocker_id == blocker.id, Block.blocked_id.in_(among)
+            )
+        )
+    )
+
+
+def blocked_by_member(user: User) -> list[Block]:
+    """Everyone the member has blocked, most recent first, for their settings."""
+    return list(
+        db.session.scalars(
+            select(Block)
+            .where(Block.blocker_id == user.id)
+            .options(joinedload(Block.blocked))
+            .order_by(Block.id.desc())
+        )
+    )
+
+
+def has_blocked(blocker: User | None, blocked: User) -> bool:
+    if blocker is None or not blocker.is_authenticated:
+        return False
+    return bool(blocked_among(blocker, [blocked.id]))

@@ -15,6 +15,8 @@ from ..models import (
     Board,
     Case,
     CaseStatus,
+    Message,
+    MessageState,
     ModerationLog,
     Post,
     PostState,
@@ -247,6 +249,39 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
     return True
 
 
+def report_message(message: Message, reporter: User, reason: ReportReason, note: str = "") -> bool:
+    """File a report of a private message; False if this member already has one open.
+
+    It joins the same queue as posts. Unlike posts, reports never hide a message on their
+    own: a conversation has too few readers for a count of reports to mean anything.
+    """
+    if db.session.scalar(
+        select(Report.id).where(
+            Report.message_id == message.id, Report.reporter_id == reporter.id, Report.is_open
+        )
+    ):
+        return False
+    case = _open_message_case(message, urgent=reason.is_urgent)
+    db.session.add(Report(case_id=case.id, message_id=message.id, reporter_id=reporter.id,
+                          reason=reason, note=note))  # fmt: skip
+    case.report_count += 1
+    case.updated_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def _open_message_case(message: Message, urgent: bool) -> Case:
+    case = db.session.scalar(
+        select(Case).where(Case.message_id == message.id, Case.status == CaseStatus.OPEN)
+    )
+    if case is None:
+        case = Case(message_id=message.id, subject_id=message.author_id, report_count=0)
+        db.session.add(case)
+    case.is_urgent = case.is_urgent or urgent
+    db.session.flush()
+    return case
+
+
 def flag_post(post: Post, note: str) -> None:
     """An automatic report by the site itself (a watched word). The caller commits."""
     case = _open_case(post, urgent=False)
@@ -296,6 +331,10 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
     case = db.session.get(Case, case_id)
     db.session.refresh(case)
     db.session.execute(update(Report).where(Report.case_id == case.id).values(is_open=False))
+    if case.is_about_message:
+        _resolve_message_case(case, actor, resolution, reason)
+        db.session.commit()
+        return case
     post = db.session.get(Post, case.post_id)
     subject = _post_author(post)
     if resolution is Resolution.DISMISSED:
@@ -310,6 +349,19 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
         _warn(subject, actor, reason)
     db.session.commit()
     return case
+
+
+def _resolve_message_case(case: Case, actor: User, resolution: Resolution, reason: str) -> None:
+    message = db.session.get(Message, case.message_id)
+    subject = db.session.get(User, message.author_id)
+    if resolution is not Resolution.DISMISSED and message.state is not MessageState.HIDDEN:
+        message.state = MessageState.HIDDEN
+        message.removal_reason = _most_reported_reason(case, ReportReason.OTHER).value
+    # The log has no message column: the case (and these details) say what it was about.
+    _log(actor, f"resolve-{resolution.value}", reason, subject=subject, case=case,
+         details={"message": message.id, "conversation": message.conversation_id})  # fmt: skip
+    if resolution is Resolution.HIDDEN_AND_WARNED:
+        _warn(subject, actor, reason)
 
 
 # Approving first posts

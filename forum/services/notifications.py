@@ -10,8 +10,10 @@ from sqlalchemy import distinct, func, select, update
 from .. import policy
 from ..extensions import db
 from ..models import (
+    Block,
     Board,
     BoardWatch,
+    Conversation,
     Notification,
     Post,
     Reaction,
@@ -29,10 +31,20 @@ MENTION_LINK = re.compile(r'<a href="/u/([a-z0-9_-]+)"')
 QUOTED_HTML = re.compile(r"<blockquote>.*?</blockquote>", re.DOTALL)
 
 
-def notify(member: User, kind: str, text: str, post: Post | None = None) -> None:
+def notify(
+    member: User,
+    kind: str,
+    text: str,
+    post: Post | None = None,
+    conversation: Conversation | None = None,
+) -> None:
     """Add a notification, count it unread, and email it to those who want every one."""
     notification = Notification(
-        user_id=member.id, kind=kind, text=text, post_id=post.id if post is not None else None
+        user_id=member.id,
+        kind=kind,
+        text=text,
+        post_id=post.id if post is not None else None,
+        conversation_id=conversation.id if conversation is not None else None,
     )
     db.session.add(notification)
     _count_unread(member.id, +1)
@@ -44,6 +56,19 @@ def _count_unread(user_id: int, change: int) -> None:
         update(User)
         .where(User.id == user_id)
         .values(unread_notifications=User.unread_notifications + change)
+    )
+
+
+def blocked_by(member_ids: list[int], author_id: int) -> set[int]:
+    """Which of these members blocked the author: they hear nothing from them."""
+    if not member_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Block.blocker_id).where(
+                Block.blocked_id == author_id, Block.blocker_id.in_(member_ids)
+            )
+        )
     )
 
 
@@ -79,6 +104,8 @@ def notify_new_post(post: Post) -> None:
     for user_id in db.session.scalars(watchers):
         reasons.setdefault(user_id, fallback)
     reasons.pop(author.id, None)
+    for user_id in blocked_by(list(reasons), author.id):
+        del reasons[user_id]
     if not reasons:
         return
     board = db.session.get(Board, thread.board_id)
@@ -116,6 +143,8 @@ def notify_reaction(post: Post, reactor: User) -> None:
     author = db.session.get(User, post.author_id)
     if post.author_id == reactor.id or not policy.is_member(author):
         return
+    if blocked_by([author.id], reactor.id):
+        return
     db.session.flush()
     supporters = db.session.scalar(
         select(func.count(distinct(Reaction.user_id))).where(
@@ -146,6 +175,21 @@ def mark_read(member: User, notification: Notification) -> None:
         notification.read_at = utcnow()
         _count_unread(member.id, -1)
     db.session.commit()
+
+
+def mark_conversation_read(member: User, conversation_id: int) -> None:
+    """The member has seen a conversation: its message notifications are read too."""
+    read = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == member.id,
+            Notification.conversation_id == conversation_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+    ).rowcount
+    if read:
+        _count_unread(member.id, -read)
 
 
 def mark_all_read(member: User) -> None:

@@ -1,12 +1,12 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
-from .. import models
+from .. import models, policy
 from ..extensions import csrf
 from ..forms import ActionForm
 from ..models import EmailFrequency
 from ..navigation import safe_next
-from ..services import accounts, moderation
+from ..services import accounts, messaging, moderation
 from ..services import notifications as notices
 from . import bp
 from .forms import EmailChangeForm, PasswordForm, ProfileForm
@@ -20,11 +20,50 @@ BOOKMARKS_SHOWN = 200
 @bp.get("/u/<username>")
 def profile(username: str):
     member = models.member_by_username(username) or abort(404)
+    blocked = models.has_blocked(current_user, member)
     return render_template(
         "users/profile.html",
         member=member,
         posts=models.recent_posts_by(member, RECENT_POSTS),
         threads=models.threads_started_by(member, RECENT_THREADS),
+        can_message=not blocked and can_message(member),
+        blocked=blocked,
+    )
+
+
+def can_message(member: models.User) -> bool:
+    """Whether to offer "Message": only when sending would be allowed."""
+    if not policy.can_start_conversation(current_user, current_app.config["MESSAGES_AFTER_POSTS"]):
+        return False
+    blocked_by_member = bool(models.blockers_of(current_user, [member.id]))
+    return policy.can_message(current_user, member, blocked_by_recipient=blocked_by_member)
+
+
+@bp.post("/u/<username>/<any(block, unblock):action>")
+@login_required
+def block(username: str, action: str):
+    """Blocking is private: the blocked member is never told."""
+    member = models.member_by_username(username) or abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if action == "unblock":
+        messaging.unblock(current_user, member)
+        flash(f"You have unblocked {member.username}.", "success")
+    else:
+        if not policy.can_block(current_user, member):
+            abort(403)
+        messaging.block(current_user, member)
+        flash(f"You have blocked {member.username}. They can't message you and you won't hear "
+              "about their posts; they are not told.", "success")  # fmt: skip
+    return redirect(safe_next(request.form.get("next")) if request.form.get("next")
+                    else url_for(".profile", username=member.username))  # fmt: skip
+
+
+@bp.get("/settings/blocked")
+@login_required
+def blocked():
+    return render_template(
+        "users/blocked.html", blocks=models.blocked_by_member(current_user), form=ActionForm()
     )
 
 
@@ -40,11 +79,24 @@ def notifications():
 def open_notification(notification_id: int):
     """Mark one notification read and go to what it is about."""
     notification = models.notification_for(current_user, notification_id) or abort(404)
+    if notification.conversation_id is not None:
+        return open_conversation_notice(notification)
     if ActionForm().validate_on_submit():
         notices.mark_read(current_user, notification)
     if notification.post_id is None:
         return redirect(url_for(".notifications"))
     return redirect(url_for("threads.post", post_id=notification.post_id))
+
+
+def open_conversation_notice(notification: models.Notification):
+    """A new message: reading it marks the conversation read too (GETs never write)."""
+    membership = models.membership_of(current_user, notification.conversation_id)
+    if not policy.can_read_conversation(current_user, membership):
+        # They left the conversation since: the notice is simply read.
+        notices.mark_read(current_user, notification)
+        return redirect(url_for("messages.index"))
+    messaging.mark_read(membership, current_user)
+    return redirect(url_for("messages.conversation", conversation_id=membership.conversation_id))
 
 
 @bp.post("/notifications/read")
