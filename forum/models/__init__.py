@@ -11,6 +11,7 @@ from .community import (
     Draft,
     Reaction,
     ReactionKind,
+    ThreadRead,
     ThreadWatch,
 )
 from .core import (
@@ -46,6 +47,7 @@ from .moderation import (
 from .queries import (
     ReactionCount,
     ThreadForReader,
+    ThreadListing,
     _reader_id,
     all_boards,
     board_by_slug,
@@ -57,6 +59,7 @@ from .queries import (
     cases_about,
     count_held_posts,
     count_open_cases,
+    first_post_after,
     held_posts,
     latest_posts,
     log_entries,

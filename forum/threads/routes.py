@@ -7,7 +7,7 @@ from ..forms import ActionForm
 from ..markup import render_markdown
 from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
-from ..services import community, moderation, posting
+from ..services import community, moderation, posting, reading
 from ..services.posting import BlockedWords
 from . import bp
 from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm, ReportForm
@@ -73,6 +73,7 @@ def thread(thread_id: int, slug: str | None = None):
         )
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
+    shown_upto = highest_shown(posts)
     reply_form = None
     if not page.has_next and policy.can_reply(current_user, thread):
         # A quote the member asked for; otherwise whatever they left unsent last time.
@@ -85,9 +86,79 @@ def thread(thread_id: int, slug: str | None = None):
         page=page,
         reply_form=reply_form,
         watching=reading.watching,
+        read_upto=reading.read_upto,
+        shown_upto=shown_upto,
+        unread_on_page=policy.can_keep_reading_place(current_user)
+        and shown_upto > (reading.read_upto or 0),
         reactions=models.reactions_for(posts, current_user),
         bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
+    )
+
+
+def highest_shown(posts: list[models.Post]) -> int:
+    """The number of the last post on the page this reader sees (words or placeholder).
+
+    Posts hidden from them entirely (someone else's held post) are not "read": they show
+    as new once a moderator lets them through.
+    """
+    shown = [
+        post.number
+        for post in posts
+        if policy.can_read_post(current_user, post) or policy.shows_placeholder(current_user, post)
+    ]
+    return max(shown, default=0)
+
+
+def is_script_request() -> bool:
+    """Sent by our script (fetch), which wants a status, not a page to show."""
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
+    )
+
+
+@bp.post("/t/<int:thread_id>/read")
+@login_required
+def mark_read(thread_id: int):
+    """The thread page says how far the member has read (on its own with JavaScript, or
+    with the "Mark as read" button). Pages themselves never write."""
+    thread = visible_thread_or_404(thread_id)
+    if not policy.can_keep_reading_place(current_user):
+        abort(403)
+    number = request.form.get("number", "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 9):
+        abort(400)
+    if not 1 <= int(number) <= thread.post_count:
+        abort(400)
+    if ActionForm().validate_on_submit():
+        reading.mark_read_upto(current_user, thread, int(number))
+    if is_script_request():
+        return "", 204
+    flash("Marked as read.", "info")
+    return redirect(
+        url_for(
+            "threads.thread",
+            thread_id=thread.id,
+            slug=thread.slug,
+            page=page_of_position(int(number), posts_per_page()),
+        )
+    )
+
+
+@bp.get("/t/<int:thread_id>/unread")
+def first_unread(thread_id: int):
+    """Where to start reading: the first post after the member's marker, or the latest."""
+    place = models.thread_for_reader(thread_id, current_user)
+    thread = place.thread
+    if thread is None or not policy.can_see_thread(current_user, thread):
+        abort(404)
+    post = models.first_post_after(thread, place.read_upto or 0)
+    if post is not None:
+        return redirect(post_url(post, thread))
+    page_count = page_of_position(max(thread.post_count, 1), posts_per_page())
+    return redirect(
+        url_for("threads.thread", thread_id=thread.id, slug=thread.slug, page=page_count)
     )
 
 
