@@ -218,3 +218,136 @@ def test_reading_pages_never_writes(client, make, writes):
     assert writes == []
     assert read_upto(rosa, thread) is None, "reading the pages set no marker"
     assert len(db.session.scalars(select(Draft)).all()) == 2
+
+
+# harbor.js: drafts kept while typing, quotes without a reload, and no inline script
+
+
+def draft_of(member) -> list[tuple]:
+    return db.session.execute(
+        select(Draft.thread_id, Draft.board_id, Draft.title, Draft.body)
+        .where(Draft.user_id == member.id)
+        .order_by(Draft.id)
+    ).all()
+
+
+def autosave(client, **fields):
+    return client.post(
+        "/drafts/save",
+        data={"csrf_token": csrf_token(client), **fields},
+        headers={"X-Requested-With": "fetch"},
+    )
+
+
+def test_typing_keeps_a_draft_that_the_form_brings_back(client, make):
+    board = make.board()
+    thread = make.thread(board=board)
+    rosa = make.member("rosa")
+    log_in(client, rosa)
+    assert autosave(client, thread_id=str(thread.id), body="I was going to say").status_code == 204
+    page = client.get(f"/t/{thread.id}/{thread.slug}").text
+    assert "I was going to say</textarea>" in page
+    assert autosave(client, thread_id=str(thread.id), body="I was going to say more").status_code
+    assert autosave(client, board_slug=board.slug, title="Scans", body="").status_code == 204
+    assert draft_of(rosa) == [
+        (thread.id, None, None, "I was going to say more"),
+        (None, board.id, "Scans", ""),
+    ]
+    assert 'value="Scans"' in client.get(f"/b/{board.slug}/new").text
+
+    # Emptying the box forgets the draft.
+    assert autosave(client, thread_id=str(thread.id), body="  \n ").status_code == 204
+    assert autosave(client, board_slug=board.slug, title=" ", body="").status_code == 204
+    assert draft_of(rosa) == []
+
+    # Sending still clears it.
+    autosave(client, thread_id=str(thread.id), body="Thinking of you")
+    submit(client, f"/t/{thread.id}/reply", {"body": "Thinking of you"})
+    assert draft_of(rosa) == []
+
+
+@pytest.mark.parametrize(
+    "fields, status",
+    [
+        ({"thread_id": "{thread}", "body": "a\x00b"}, 400),
+        ({"board_slug": "{board}", "title": "x\x00", "body": "Hi"}, 400),
+        ({"thread_id": "{thread}", "body": "x" * 20_001}, 400),
+        ({"board_slug": "{board}", "title": "t" * 151, "body": "Hi"}, 400),
+        ({"body": "Where does this go?"}, 400),
+        ({"thread_id": "{thread}", "board_slug": "{board}", "body": "Both?"}, 400),
+        ({"thread_id": "abc", "body": "Hi"}, 400),
+        ({"thread_id": "9" * 30, "body": "Hi"}, 400),
+        ({"thread_id": "99999", "body": "Hi"}, 404),
+        ({"thread_id": "{hidden}", "body": "Hi"}, 404),
+        ({"thread_id": "{locked}", "body": "Hi"}, 403),
+        ({"board_slug": "no-such-board", "body": "Hi"}, 404),
+        ({"board_slug": "a\x00", "body": "Hi"}, 400),
+    ],
+)
+def test_autosave_refuses_what_the_forms_refuse(client, make, fields, status):
+    board = make.board()
+    thread = make.thread(board=board)
+    hidden = make.thread(board=board)
+    moderation.set_thread_hidden(hidden, make.moderator(), True, "off topic")
+    locked = make.thread(board=board)
+    locked.is_locked = True
+    db.session.commit()
+    rosa = make.member("rosa")
+    log_in(client, rosa)
+    names = {"thread": thread.id, "board": board.slug, "hidden": hidden.id, "locked": locked.id}
+    filled = {name: value.format(**names) for name, value in fields.items()}
+    assert autosave(client, **filled).status_code == status
+    assert draft_of(rosa) == []
+
+
+def test_autosave_needs_the_form_token_and_a_member(client, make):
+    thread = make.thread()
+    response = client.post("/drafts/save", data={"thread_id": str(thread.id), "body": "Hi"})
+    assert response.status_code == 400
+    assert autosave(client, thread_id=str(thread.id), body="Hi").status_code == 401
+    log_in(client, make.member("rosa"))
+    response = client.post("/drafts/save", data={"thread_id": str(thread.id), "body": "Hi"})
+    assert response.status_code == 400
+    assert count(Draft) == 0
+
+
+def test_quote_gives_the_words_the_reply_box_gets(client, make):
+    thread = make.thread(author=make.member("jun"), body="Short walks.\n\nNaps too.")
+    log_in(client, make.member("rosa"))
+    response = client.get(f"/p/{thread.first_post_id}/quote")
+    assert response.json == {"text": "@jun wrote:\n> Short walks.\n>\n> Naps too.\n\n"}
+    page = client.get(f"/t/{thread.id}/{thread.slug}").text
+    assert f'data-quote="/p/{thread.first_post_id}/quote"' in page
+    moderation.hide_post(
+        db.session.get(Post, thread.first_post_id), make.moderator(), moderation.ReportReason.OTHER
+    )
+    assert client.get(f"/p/{thread.first_post_id}/quote").status_code == 404
+
+
+def test_pages_load_our_script_and_carry_no_inline_script(client, make):
+    board = make.board()
+    thread = make.thread(board=board)
+    make.reply(thread)
+
+    def check(paths):
+        for path in paths:
+            page = client.get(path).text
+            assert '<script src="/static/harbor.js" defer></script>' in page, path
+            assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), path
+            assert not re.search(r"\son[a-z]+\s*=", page, re.IGNORECASE), path
+            assert "javascript:" not in page, path
+
+    check(["/", f"/b/{board.slug}", f"/t/{thread.id}/{thread.slug}", "/login", "/search"])
+    log_in(client, make.moderator("mo"))
+    check(["/", f"/b/{board.slug}", f"/t/{thread.id}/{thread.slug}", f"/b/{board.slug}/new",
+           "/u/mo", "/settings", "/bookmarks", "/notifications", "/mod"])  # fmt: skip
+    page = client.get(f"/t/{thread.id}/{thread.slug}").text
+    assert 'data-draft-thread="' in page and 'aria-live="polite"' in page
+    assert "data-mark-read" in page
+
+
+def test_the_script_is_served(client):
+    response = client.get("/static/harbor.js")
+    assert response.status_code == 200 and "javascript" in response.content_type
+    assert "csrf_token" in response.text
+    response.close()

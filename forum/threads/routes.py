@@ -10,7 +10,14 @@ from ..pagination import page_of_position, requested_page
 from ..services import community, moderation, posting, reading
 from ..services.posting import BlockedWords
 from . import bp
-from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm, ReportForm
+from .forms import (
+    DraftForm,
+    EditOpeningPostForm,
+    EditPostForm,
+    NewThreadForm,
+    ReplyForm,
+    ReportForm,
+)
 
 REACTION_VALUES = frozenset(kind.value for kind in ReactionKind)
 HELD_MESSAGE = (
@@ -169,8 +176,58 @@ def quoted_text(post_id: str | None, thread: models.Thread) -> str | None:
     post = models.post_with_thread(int(post_id))
     if post is None or post.thread_id != thread.id or not policy.can_read_post(current_user, post):
         return None
+    return quotation(post)
+
+
+def quotation(post: models.Post) -> str:
+    """A post quoted in a reply; notifications.QUOTE recognises it (harbor.js writes the
+    same for a selection)."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.source.splitlines())
     return f"@{post.author.username} wrote:\n{quoted}\n\n"
+
+
+@bp.get("/p/<int:post_id>/quote")
+def quote(post_id: int):
+    """The text "Quote" puts in the reply box, for harbor.js to insert without a reload."""
+    post = models.post_with_thread(post_id) or abort(404)
+    if not (
+        policy.can_read_post(current_user, post)
+        and policy.can_see_thread(current_user, post.thread)
+    ):
+        abort(404)
+    return {"text": quotation(post)}
+
+
+@bp.post("/drafts/save")
+@login_required
+def save_draft():
+    """Autosave from harbor.js: keep what the member is typing, answer 204 and nothing more.
+
+    Checked like the forms it mirrors; drafts are restored when the form loads again.
+    """
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    thread_id, slug = form.thread_id.data or "", form.board_slug.data or ""
+    if bool(thread_id) == bool(slug):
+        abort(400)
+    if thread_id:
+        if not (thread_id.isascii() and thread_id.isdigit()):
+            abort(400)
+        thread = models.thread_with_board(int(thread_id))
+        if thread is None or not policy.can_see_thread(current_user, thread):
+            abort(404)
+        if not policy.can_reply(current_user, thread):
+            abort(403)
+        community.save_draft(current_user, form.body.data or "", thread=thread)
+    else:
+        board = models.board_by_slug(slug) or abort(404)
+        if not policy.can_start_thread(current_user, board):
+            abort(403)
+        community.save_draft(
+            current_user, form.body.data or "", board=board, title=form.title.data or None
+        )
+    return "", 204
 
 
 @bp.post("/p/<int:post_id>/react")
