@@ -100,9 +100,18 @@
     return `@${author} wrote:\n${quoted}\n\n`;
   }
 
+  // Where the member left the cursor in the reply box, noted as they use it: selecting words
+  // in a post elsewhere can reset the box's own selection. Until then, quotes go at the end.
+  const caret = new WeakMap();
+  function rememberCaret(box) {
+    const note = () => caret.set(box, [box.selectionStart, box.selectionEnd]);
+    for (const name of ["input", "keyup", "click", "select", "blur"]) {
+      box.addEventListener(name, note);
+    }
+  }
+
   function insertAtCursor(box, text) {
-    const start = box.selectionStart ?? box.value.length;
-    const end = box.selectionEnd ?? start;
+    const [start, end] = caret.get(box) || [box.value.length, box.value.length];
     const before = box.value.slice(0, start);
     const gap = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
     box.setRangeText(gap + text, start, end, "end");
@@ -152,7 +161,10 @@
     document.querySelectorAll("form[data-draft-url]").forEach(keepDrafts);
     document.querySelectorAll("form[data-mark-read]").forEach(reportReading);
     const replyBox = document.querySelector('form#reply textarea[name="body"]');
-    if (replyBox) offerQuotes(replyBox);
+    if (replyBox) {
+      rememberCaret(replyBox);
+      offerQuotes(replyBox);
+    }
   }
 
   start();
