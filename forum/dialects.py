@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -19,6 +20,16 @@ def is_sqlite(engine: Engine) -> bool:
 
 def is_sqlite_url(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def upsert(bind, table):
+    """An INSERT that can say ``.on_conflict_do_update(...)``, for this database.
+
+    SQLite (3.24 and later) and PostgreSQL spell ON CONFLICT the same way, and SQLAlchemy
+    offers the same construct for both; only which one to build differs.
+    """
+    insert = sqlite.insert if bind.dialect.name == "sqlite" else postgresql.insert
+    return insert(table)
 
 
 def configure_engine(engine: Engine) -> None:

@@ -136,6 +136,11 @@ def can_watch(user: User | None) -> bool:
     return is_member(user)
 
 
+def can_keep_reading_place(user: User | None) -> bool:
+    """Members (even silenced ones) have threads marked as read; visitors have nothing kept."""
+    return is_member(user)
+
+
 def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> bool:
     """New members' first posts, and every post on some boards, wait for a moderator."""
     if is_staff(user) or user.is_system:

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from forum.dialects import is_sqlite
 from forum.extensions import db
-from forum.models import Thread
+from forum.models import Board, Thread
+from forum.services import reading
 
 from .factories import log_in
 
@@ -134,10 +135,13 @@ def test_an_empty_board_invites_the_first_thread(client, make):
 # The number of SQL statements a page costs must not grow with what is on it.
 @pytest.mark.parametrize("as_member", [False, True], ids=["visitor", "member"])
 def test_pages_cost_a_fixed_number_of_statements(client, make, count_statements, as_member):
+    reader = make.member("reader")
     if as_member:
-        log_in(client, make.member("reader"))
+        log_in(client, reader)
     boards = [make.board() for _ in range(3)]
     thread = make.thread(board=boards[0])
+    # Read state present: a marker in this thread, and posts after it to count as new.
+    reading.mark_read_upto(reader, thread, 1)
 
     def costs():
         costs = {}
@@ -156,24 +160,35 @@ def test_pages_cost_a_fixed_number_of_statements(client, make, count_statements,
         make.reply(thread, author=make.member(), body=f"Reply {n}")
     for board in boards:
         for n in range(5):
-            make.thread(board=board, author=make.member(), title=f"Thread {n}")
+            started = make.thread(board=board, author=make.member(), title=f"Thread {n}")
+            make.reply(started, author=make.member())
+            reading.mark_read_upto(reader, started, 1)
     large = costs()
 
     login = int(as_member)
     assert small == large
-    # A thread page: the thread (and whether the reader watches it), its posts, and the
-    # reactions to all of them; a member also loads their own row and their bookmarks.
+    # A thread page: the thread (and whether the reader watches it, their draft and how far
+    # they read), its posts, and the reactions to all of them; a member also loads their
+    # own row and their bookmarks. A board's threads come with the reader's unread counts.
     assert large == {"index": 1 + login, "board": 2 + login, "thread": 3 + 2 * login}
 
 
-def test_page_queries_use_indexes_not_scans_or_sorts(client, make, count_statements):
+@pytest.mark.parametrize("as_member", [False, True], ids=["visitor", "member"])
+def test_page_queries_use_indexes_not_scans_or_sorts(client, make, count_statements, as_member):
     """Every statement the hot pages run is an indexed search with no sort of its own."""
     if not is_sqlite(db.engine):
         pytest.skip("reads SQLite's query plans")
     member = make.member("reader")
     thread = make.thread(author=member)
     make.reply(thread, author=member)
+    # The member's read markers: one caught up, one with a new post after it.
+    other = make.thread(board=db.session.get(Board, thread.board_id), author=make.member())
+    reading.mark_read_upto(member, other, 1)
+    make.reply(other)
+    if as_member:
+        log_in(client, member)
     paths = ["/", f"/b/{_board_slug(thread.board_id)}", f"/t/{thread.id}/{thread.slug}",
+             f"/t/{other.id}/{other.slug}", f"/t/{other.id}/unread",
              f"/u/{member.username}"]  # fmt: skip
     for path in paths:
         with count_statements() as counted:

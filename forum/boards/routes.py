@@ -1,10 +1,10 @@
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import models
+from .. import models, policy
 from ..forms import ActionForm
 from ..pagination import requested_page
-from ..services import community
+from ..services import community, reading
 from . import bp
 
 
@@ -19,9 +19,9 @@ def board(slug: str):
     if board is None:
         abort(404)
     page = requested_page(current_app.config["THREADS_PER_PAGE"], board.thread_count)
-    threads = models.threads_for_board(board, page.offset, page.per_page)
+    listings = models.threads_for_board(board, page.offset, page.per_page, current_user)
     return render_template(
-        "boards/board.html", board=board, threads=threads, page=page, watching=watching
+        "boards/board.html", board=board, listings=listings, page=page, watching=watching
     )
 
 
@@ -33,4 +33,16 @@ def watch(slug: str, choice: str):
         community.set_board_watch(board, current_user, watching=choice == "watch")
         flash(f"You'll be told about new threads in {board.name}." if choice == "watch"
               else f"You won't be told about new threads in {board.name}.", "info")  # fmt: skip
+    return redirect(url_for("boards.board", slug=board.slug))
+
+
+@bp.post("/b/<slug>/read")
+@login_required
+def mark_read(slug: str):
+    board = models.board_by_slug(slug) or abort(404)
+    if not policy.can_keep_reading_place(current_user):
+        abort(403)
+    if ActionForm().validate_on_submit():
+        reading.mark_board_read(current_user, board)
+        flash(f"Every thread in {board.name} is marked as read.", "info")
     return redirect(url_for("boards.board", slug=board.slug))

@@ -11,6 +11,7 @@ from .community import (
     Draft,
     Reaction,
     ReactionKind,
+    ThreadRead,
     ThreadWatch,
 )
 from .core import (
@@ -48,6 +49,7 @@ from .moderation import (
 from .queries import (
     ReactionCount,
     ThreadForReader,
+    ThreadListing,
     _reader_id,
     all_boards,
     blocked_among,
@@ -64,6 +66,7 @@ from .queries import (
     count_conversations_of,
     count_held_posts,
     count_open_cases,
+    first_post_after,
     has_blocked,
     held_posts,
     latest_posts,

@@ -1,5 +1,6 @@
 """Members keeping each other company: support reactions, watched threads and boards,
-bookmarks of posts to come back to, and drafts of words not yet sent."""
+bookmarks of posts to come back to, drafts of words not yet sent, and how far each member
+has read each thread."""
 
 from __future__ import annotations
 
@@ -113,4 +114,20 @@ class Draft(db.Model):
     board_id: Mapped[int | None] = mapped_column(ForeignKey("boards.id"))
     title: Mapped[str | None] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ThreadRead(db.Model):
+    """How far a member has read a thread: the highest post number they have seen.
+
+    Written only by POSTs (the page telling us what was shown, a reply, "mark read"), so
+    that reading a page never writes. The number only moves forward.
+    """
+
+    __tablename__ = "thread_reads"
+
+    # (user, thread) first: the board page joins on exactly these, one member at a time.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
+    last_read_number: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -7,7 +7,15 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
 from ..text import NUL
-from .community import BoardWatch, Bookmark, Draft, Reaction, ReactionKind, ThreadWatch
+from .community import (
+    BoardWatch,
+    Bookmark,
+    Draft,
+    Reaction,
+    ReactionKind,
+    ThreadRead,
+    ThreadWatch,
+)
 from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User
 from .messages import Block, Conversation, ConversationMember, Message
 from .moderation import (
@@ -44,20 +52,61 @@ def board_by_slug(slug: str) -> Board | None:
     return db.session.scalar(select(Board).where(Board.slug == slug))
 
 
-def threads_for_board(board: Board, offset: int, limit: int) -> list[Thread]:
-    return list(
-        db.session.scalars(
-            select(Thread)
-            .where(Thread.board_id == board.id)
-            .options(
-                joinedload(Thread.author),
-                joinedload(Thread.last_post).joinedload(Post.author),
-            )
-            .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-            .offset(offset)
-            .limit(limit)
+@dataclass(frozen=True)
+class ThreadListing:
+    """A row of a board's page: the thread, and what the reader has not read in it yet."""
+
+    thread: Thread
+    # Visible posts after the reader's marker (0 when caught up or never opened).
+    new_posts: int = 0
+    # Never opened, and started since the reader joined: all of it is new to them.
+    is_new: bool = False
+
+
+def threads_for_board(
+    board: Board, offset: int, limit: int, reader: User | None = None
+) -> list[ThreadListing]:
+    """A page of the board's threads, with the reader's unread counts, in one statement."""
+    reader_id = _reader_id(reader)
+    # Counted only where something may be unread, over the (thread, number) index; held
+    # posts take a number but are not shown, so they are not "new".
+    unread = (
+        select(func.count())
+        .select_from(Post)
+        .where(
+            Post.thread_id == Thread.id,
+            Post.number > ThreadRead.last_read_number,
+            Post.state == PostState.VISIBLE,
         )
+        .scalar_subquery()
     )
+    rows = db.session.execute(
+        select(
+            Thread,
+            ThreadRead.last_read_number,
+            case((ThreadRead.last_read_number < Thread.post_count, unread), else_=0),
+        )
+        .outerjoin(
+            ThreadRead, and_(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == reader_id)
+        )
+        .where(Thread.board_id == board.id)
+        .options(
+            joinedload(Thread.author),
+            joinedload(Thread.last_post).joinedload(Post.author),
+        )
+        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    joined = reader.created_at if reader_id != -1 else None
+    return [
+        ThreadListing(
+            thread,
+            new_posts=new_posts or 0,
+            is_new=joined is not None and read_upto is None and thread.created_at > joined,
+        )
+        for thread, read_upto, new_posts in rows
+    ]
 
 
 def thread_with_board(thread_id: int) -> Thread | None:
@@ -79,6 +128,20 @@ def posts_for_thread(thread: Thread, first_number: int, limit: int) -> list[Post
             .options(joinedload(Post.author))
             .order_by(Post.number)
         )
+    )
+
+
+def first_post_after(thread: Thread, number: int) -> Post | None:
+    """The first post after ``number`` that everyone may read: where "unread" begins."""
+    return db.session.scalar(
+        select(Post)
+        .where(
+            Post.thread_id == thread.id,
+            Post.number > number,
+            Post.state == PostState.VISIBLE,
+        )
+        .order_by(Post.number)
+        .limit(1)
     )
 
 
@@ -353,24 +416,30 @@ class ThreadForReader:
     thread: Thread | None
     watching: bool = False
     draft: str | None = None
+    # The highest post number the reader has seen; None if they never opened it.
+    read_upto: int | None = None
 
 
 def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
-    """The thread with its board, whether the reader watches it, and their unsent reply."""
+    """The thread with its board, whether the reader watches it, their unsent reply and
+    how far they have read it."""
     reader_id = _reader_id(reader)
     row = db.session.execute(
-        select(Thread, ThreadWatch.id, Draft.body)
+        select(Thread, ThreadWatch.id, Draft.body, ThreadRead.last_read_number)
         .outerjoin(
             ThreadWatch,
             and_(ThreadWatch.thread_id == Thread.id, ThreadWatch.user_id == reader_id),
         )
         .outerjoin(Draft, and_(Draft.thread_id == Thread.id, Draft.user_id == reader_id))
+        .outerjoin(
+            ThreadRead, and_(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == reader_id)
+        )
         .where(Thread.id == thread_id)
         .options(joinedload(Thread.board))
     ).first()
     if row is None:
         return ThreadForReader(None)
-    return ThreadForReader(row[0], row[1] is not None, row[2])
+    return ThreadForReader(row[0], row[1] is not None, row[2], row[3])
 
 
 def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:

@@ -16,6 +16,7 @@ from ..models import (
     ThreadWatch,
     User,
 )
+from ..text import is_blank
 from . import notifications
 
 
@@ -97,7 +98,14 @@ def toggle_bookmark(post: Post, member: User) -> bool:
 
 def save_draft(member: User, body: str, thread: Thread | None = None,
                board: Board | None = None, title: str | None = None) -> None:  # fmt: skip
-    """Keep what the member is writing in a thread (a reply) or a board (a new thread)."""
+    """Keep what the member is writing in a thread (a reply) or a board (a new thread).
+
+    Clearing the box clears the draft: an empty draft would only bring back nothing.
+    """
+    if is_blank(body or "") and is_blank(title or ""):
+        clear_draft(member, thread=thread, board=board)
+        db.session.commit()
+        return
     draft = _draft(member, thread, board)
     if draft is None:
         draft = Draft(

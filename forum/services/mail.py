@@ -125,9 +125,7 @@ def notification_link(notification: Notification) -> str:
     if notification.post_id is not None:
         return external_url("threads.post", post_id=notification.post_id)
     if notification.conversation_id is not None:
-        return external_url(
-            "messages.conversation", conversation_id=notification.conversation_id
-        )
+        return external_url("messages.conversation", conversation_id=notification.conversation_id)
     return external_url("users.notifications")
 
 

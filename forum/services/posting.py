@@ -26,7 +26,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import community, notifications, searching, watchwords
+from . import community, notifications, reading, searching, watchwords
 
 SLUG_MAX_LENGTH = 80
 # A second identical submission this soon after the first is a double click, not a new post.
@@ -76,6 +76,7 @@ def start_thread(board: Board, author: User, title: str, body: str, **thread_fie
         )
     _flag_if_watched(post, screening)
     community.clear_draft(author, board=board)
+    reading.note_read_upto(author, thread, post.number)
     db.session.commit()
     return post
 
@@ -86,6 +87,8 @@ def reply(thread: Thread, author: User, body: str) -> Post:
     post = _add_post(thread, author, body, held=screening.hold)
     _flag_if_watched(post, screening)
     community.clear_draft(author, thread=thread)
+    # Whoever replies has read the thread up to their own words.
+    reading.note_read_upto(author, thread, post.number)
     db.session.commit()
     return post
 

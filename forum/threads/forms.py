@@ -1,10 +1,11 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField, TextAreaField
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from ..config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from ..forms import body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES
-from ..text import clean_multiline
+from ..text import clean_line, clean_multiline
 
 
 class NewThreadForm(FlaskForm):
@@ -37,4 +38,17 @@ class ReportForm(FlaskForm):
         "Anything a moderator should know (optional)",
         filters=[clean_multiline],
         validators=[refuse_nul, Length(max=1000)],
+    )
+
+
+class DraftForm(FlaskForm):
+    """What harbor.js sends while a member writes: like the posting forms, but blank is
+    allowed (it clears the draft) and nothing else is checked until they send."""
+
+    # Nine digits at most: every id fits, and no number overflows the id column.
+    thread_id = StringField(validators=[refuse_nul, Length(max=9)])
+    board_slug = StringField(validators=[refuse_nul, Length(max=60)])
+    title = StringField(filters=[clean_line], validators=[refuse_nul, Length(max=TITLE_MAX_LENGTH)])
+    body = TextAreaField(
+        filters=[clean_multiline], validators=[refuse_nul, Length(max=BODY_MAX_LENGTH)]
     )

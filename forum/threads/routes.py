@@ -7,10 +7,17 @@ from ..forms import ActionForm
 from ..markup import render_markdown
 from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
-from ..services import community, moderation, posting
+from ..services import community, moderation, posting, reading
 from ..services.posting import BlockedWords
 from . import bp
-from .forms import EditOpeningPostForm, EditPostForm, NewThreadForm, ReplyForm, ReportForm
+from .forms import (
+    DraftForm,
+    EditOpeningPostForm,
+    EditPostForm,
+    NewThreadForm,
+    ReplyForm,
+    ReportForm,
+)
 
 REACTION_VALUES = frozenset(kind.value for kind in ReactionKind)
 HELD_MESSAGE = (
@@ -73,6 +80,7 @@ def thread(thread_id: int, slug: str | None = None):
         )
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
+    shown_upto = highest_shown(posts)
     reply_form = None
     if not page.has_next and policy.can_reply(current_user, thread):
         # A quote the member asked for; otherwise whatever they left unsent last time.
@@ -85,9 +93,79 @@ def thread(thread_id: int, slug: str | None = None):
         page=page,
         reply_form=reply_form,
         watching=reading.watching,
+        read_upto=reading.read_upto,
+        shown_upto=shown_upto,
+        unread_on_page=policy.can_keep_reading_place(current_user)
+        and shown_upto > (reading.read_upto or 0),
         reactions=models.reactions_for(posts, current_user),
         bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
+    )
+
+
+def highest_shown(posts: list[models.Post]) -> int:
+    """The number of the last post on the page this reader sees (words or placeholder).
+
+    Posts hidden from them entirely (someone else's held post) are not "read": they show
+    as new once a moderator lets them through.
+    """
+    shown = [
+        post.number
+        for post in posts
+        if policy.can_read_post(current_user, post) or policy.shows_placeholder(current_user, post)
+    ]
+    return max(shown, default=0)
+
+
+def is_script_request() -> bool:
+    """Sent by our script (fetch), which wants a status, not a page to show."""
+    return (
+        request.headers.get("X-Requested-With") == "fetch"
+        or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
+    )
+
+
+@bp.post("/t/<int:thread_id>/read")
+@login_required
+def mark_read(thread_id: int):
+    """The thread page says how far the member has read (on its own with JavaScript, or
+    with the "Mark as read" button). Pages themselves never write."""
+    thread = visible_thread_or_404(thread_id)
+    if not policy.can_keep_reading_place(current_user):
+        abort(403)
+    number = request.form.get("number", "")
+    if not (number.isascii() and number.isdigit() and len(number) <= 9):
+        abort(400)
+    if not 1 <= int(number) <= thread.post_count:
+        abort(400)
+    if ActionForm().validate_on_submit():
+        reading.mark_read_upto(current_user, thread, int(number))
+    if is_script_request():
+        return "", 204
+    flash("Marked as read.", "info")
+    return redirect(
+        url_for(
+            "threads.thread",
+            thread_id=thread.id,
+            slug=thread.slug,
+            page=page_of_position(int(number), posts_per_page()),
+        )
+    )
+
+
+@bp.get("/t/<int:thread_id>/unread")
+def first_unread(thread_id: int):
+    """Where to start reading: the first post after the member's marker, or the latest."""
+    place = models.thread_for_reader(thread_id, current_user)
+    thread = place.thread
+    if thread is None or not policy.can_see_thread(current_user, thread):
+        abort(404)
+    post = models.first_post_after(thread, place.read_upto or 0)
+    if post is not None:
+        return redirect(post_url(post, thread))
+    page_count = page_of_position(max(thread.post_count, 1), posts_per_page())
+    return redirect(
+        url_for("threads.thread", thread_id=thread.id, slug=thread.slug, page=page_count)
     )
 
 
@@ -98,8 +176,58 @@ def quoted_text(post_id: str | None, thread: models.Thread) -> str | None:
     post = models.post_with_thread(int(post_id))
     if post is None or post.thread_id != thread.id or not policy.can_read_post(current_user, post):
         return None
+    return quotation(post)
+
+
+def quotation(post: models.Post) -> str:
+    """A post quoted in a reply; notifications.QUOTE recognises it (harbor.js writes the
+    same for a selection)."""
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.source.splitlines())
     return f"@{post.author.username} wrote:\n{quoted}\n\n"
+
+
+@bp.get("/p/<int:post_id>/quote")
+def quote(post_id: int):
+    """The text "Quote" puts in the reply box, for harbor.js to insert without a reload."""
+    post = models.post_with_thread(post_id) or abort(404)
+    if not (
+        policy.can_read_post(current_user, post)
+        and policy.can_see_thread(current_user, post.thread)
+    ):
+        abort(404)
+    return {"text": quotation(post)}
+
+
+@bp.post("/drafts/save")
+@login_required
+def save_draft():
+    """Autosave from harbor.js: keep what the member is typing, answer 204 and nothing more.
+
+    Checked like the forms it mirrors; drafts are restored when the form loads again.
+    """
+    form = DraftForm()
+    if not form.validate_on_submit():
+        abort(400)
+    thread_id, slug = form.thread_id.data or "", form.board_slug.data or ""
+    if bool(thread_id) == bool(slug):
+        abort(400)
+    if thread_id:
+        if not (thread_id.isascii() and thread_id.isdigit()):
+            abort(400)
+        thread = models.thread_with_board(int(thread_id))
+        if thread is None or not policy.can_see_thread(current_user, thread):
+            abort(404)
+        if not policy.can_reply(current_user, thread):
+            abort(403)
+        community.save_draft(current_user, form.body.data or "", thread=thread)
+    else:
+        board = models.board_by_slug(slug) or abort(404)
+        if not policy.can_start_thread(current_user, board):
+            abort(403)
+        community.save_draft(
+            current_user, form.body.data or "", board=board, title=form.title.data or None
+        )
+    return "", 204
 
 
 @bp.post("/p/<int:post_id>/react")
