@@ -439,3 +439,15 @@ def test_a_mistyped_mail_url_is_refused_clearly(app, runner, ctx):
     finally:
         app.config["MAIL_URL"] = ""
     assert result.exit_code != 0 and "MAIL_URL must start with" in result.output
+
+
+def test_a_private_message_is_emailed_without_its_words_and_links_to_the_conversation(
+    make, mailbox
+):
+    rosa = make.member("rosa", email="rosa@example.org")
+    rosa.email_frequency = EmailFrequency.EVERY_EVENT
+    conversation = make.conversation(author=make.member("jun"), recipients=[rosa],
+                                     subject="Coffee?", body="My private words")  # fmt: skip
+    [message] = mailbox.to("rosa@example.org")
+    assert link_in(message) == f"/messages/{conversation.id}"
+    assert "My private words" not in text_of(message)

@@ -77,6 +77,20 @@ def test_the_read_marker_never_moves_backwards(client, make):
     assert read_upto(rosa, thread) == 4
 
 
+def test_an_autosave_arriving_after_the_reply_was_sent_does_not_bring_it_back(client, make):
+    thread = make.thread()
+    rosa = make.member("rosa")
+    log_in(client, rosa)
+    submit(client, f"/t/{thread.id}/reply", {"body": "See you on Thursday."})
+    # The last autosave, sent just before "Post reply", lands after it.
+    late = autosave(client, thread_id=str(thread.id), body="See you on Thursday.")
+    assert late.status_code == 204
+    assert draft_of(rosa) == []
+    # Anything new is still kept.
+    autosave(client, thread_id=str(thread.id), body="See you on Thursday. And")
+    assert draft_of(rosa) == [(thread.id, None, None, "See you on Thursday. And")]
+
+
 @pytest.mark.parametrize("number", ["", "0", "5", "-1", "abc", "1.5", "9" * 20, "\x00"])
 def test_a_read_marker_must_name_a_post_in_the_thread(client, make, number):
     thread = make.thread()

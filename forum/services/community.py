@@ -116,6 +116,30 @@ def save_draft(member: User, body: str, thread: Thread | None = None,
     _commit_ignoring_duplicates()
 
 
+def autosave_draft(member: User, body: str, thread: Thread | None = None,
+                   board: Board | None = None, title: str | None = None) -> None:  # fmt: skip
+    """Keep a draft sent by harbor.js while the member types.
+
+    An autosave can still be on its way when the member presses "Post": arriving after
+    the post cleared the draft, it would bring the sent words back as a draft. Words
+    identical to what they last posted there are therefore already sent, not a draft.
+    """
+    if not is_blank(body or "") and body == _last_words_sent(member, thread, board):
+        return
+    save_draft(member, body, thread=thread, board=board, title=title)
+
+
+def _last_words_sent(member: User, thread: Thread | None, board: Board | None) -> str | None:
+    where = Post.thread_id == thread.id if thread is not None else Thread.board_id == board.id
+    return db.session.scalar(
+        select(Post.source)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Post.author_id == member.id, where)
+        .order_by(Post.id.desc())
+        .limit(1)
+    )
+
+
 def clear_draft(member: User, thread: Thread | None = None, board: Board | None = None) -> None:
     """Forget the draft once its words are sent. The caller commits."""
     condition = Draft.thread_id == thread.id if thread is not None else Draft.board_id == board.id

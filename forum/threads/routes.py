@@ -219,12 +219,12 @@ def save_draft():
             abort(404)
         if not policy.can_reply(current_user, thread):
             abort(403)
-        community.save_draft(current_user, form.body.data or "", thread=thread)
+        community.autosave_draft(current_user, form.body.data or "", thread=thread)
     else:
         board = models.board_by_slug(slug) or abort(404)
         if not policy.can_start_thread(current_user, board):
             abort(403)
-        community.save_draft(
+        community.autosave_draft(
             current_user, form.body.data or "", board=board, title=form.title.data or None
         )
     return "", 204
