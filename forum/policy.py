@@ -230,6 +230,18 @@ def can_moderate(user: User | None, board: Board | None = None) -> bool:
     return is_staff(user)
 
 
+def can_delete_own_account(user: User | None) -> bool:
+    """Members may delete their accounts; staff first hand back their role to an admin."""
+    return is_member(user) and not is_staff(user)
+
+
+def can_delete_account_of(actor: User | None, member: User) -> bool:
+    """Admins delete an account on a member's verified request (a family, a lost login)."""
+    return (
+        is_admin(actor) and not member.is_system and not member.is_deleted and not is_staff(member)
+    )
+
+
 def can_manage_site(user: User | None) -> bool:
     """Watched words, roles and boards are for admins."""
     return is_admin(user)

@@ -111,6 +111,9 @@ class User(UserMixin, db.Model):
     )
     # Notifications up to this moment have been in a digest (or were too old to send).
     digested_until: Mapped[datetime | None]
+    # The member deleted their account: the row stays, emptied of everything personal, so
+    # that what others wrote in reply still reads, under "a former member".
+    deleted_at: Mapped[datetime | None]
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 
@@ -131,6 +134,10 @@ class User(UserMixin, db.Model):
         if self.is_system or not self.password_hash:
             return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     def is_silenced(self, now: datetime) -> bool:
         return self.silenced_until is not None and self.silenced_until > now

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -112,6 +113,19 @@ class NoteForm(FlaskForm):
 
 class RoleForm(ReasonForm):
     role = SelectField("Role", choices=choices((role.value, role.value.title()) for role in Role))
+
+
+class DeleteAccountForm(RequiredReasonForm):
+    posts = RadioField(
+        "Their posts and messages",
+        choices=choices(
+            [
+                ("remove", "Remove them (placeholders keep others' replies readable)"),
+                ("keep", "Keep them, shown as written by “a former member”"),
+            ]
+        ),
+        validators=[InputRequired("Please choose what happens to their posts.")],
+    )
 
 
 class WordForm(FlaskForm):

@@ -5,11 +5,12 @@ from .. import models, policy
 from ..forms import choices
 from ..models import ReportReason, Resolution, Role, WordAction, utcnow
 from ..pagination import requested_page
-from ..services import moderation
+from ..services import member_data, moderation
 from ..services.moderation import AlreadyHandled
 from . import bp
 from .forms import (
     BoardSettingsForm,
+    DeleteAccountForm,
     HidePostForm,
     LogFilterForm,
     MergeForm,
@@ -275,6 +276,7 @@ def member(username: str):
         note_form=NoteForm(),
         reason_form=RequiredReasonForm(),
         role_form=RoleForm(role=member.role.value),
+        delete_form=DeleteAccountForm(),
         now=utcnow(),
     )
 
@@ -327,6 +329,22 @@ def role(username: str):
     moderation.set_role(member, current_user, Role(form.role.data), form.reason.data)
     flash(f"{member.username} is now {form.role.data}.", "success")
     return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/delete")
+def delete_account(username: str):
+    """Delete an account on the member's verified request, with the reason in the log."""
+    member = member_or_404(username)
+    if not policy.can_delete_account_of(current_user, member):
+        abort(403)
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    member_data.delete_account(
+        member, remove_posts=form.posts.data == "remove", by=current_user, reason=form.reason.data
+    )
+    flash("The account is deleted.", "success")
+    return redirect(url_for(".home"))
 
 
 # The log

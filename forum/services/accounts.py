@@ -42,6 +42,9 @@ def username_problem(username: str, allow_reserved: bool = False) -> str | None:
         return "Usernames are 3 to 30 characters long."
     if not USERNAME_PATTERN.fullmatch(username):
         return "Usernames can use letters, numbers, “_” and “-”, without spaces."
+    # Deleted accounts are renamed "former-member-<id>": nobody may take such a name.
+    if username.lower().startswith("former-member"):
+        return "That name is kept for the site itself. Please choose another."
     if username.lower() in RESERVED_USERNAMES and not allow_reserved:
         return "That name is kept for the site itself. Please choose another."
     return None

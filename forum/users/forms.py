@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..auth.forms import usable_email
@@ -66,3 +73,22 @@ class EmailChangeForm(FlaskForm):
         description="We'll send a link to confirm it, and tell your current address.",
     )
     password = PasswordField("Your password")
+
+
+WHAT_HAPPENS_TO_POSTS = [
+    ("remove", "Remove my posts and messages. Threads I started keep other members' replies."),
+    ("keep", "Keep my posts, shown as written by “a former member”."),
+]
+
+
+class DeleteAccountForm(FlaskForm):
+    posts = RadioField(
+        "What should happen to what you wrote?",
+        choices=choices(WHAT_HAPPENS_TO_POSTS),
+        validators=[InputRequired("Please choose what happens to your posts.")],
+    )
+    password = PasswordField("Your password")
+    understood = BooleanField(
+        "I understand that this cannot be undone",
+        validators=[InputRequired("Please tick this box to confirm.")],
+    )

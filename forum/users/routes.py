@@ -1,15 +1,25 @@
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import models, policy
 from ..extensions import csrf
 from ..forms import ActionForm
 from ..models import EmailFrequency
 from ..navigation import safe_next
-from ..services import accounts, messaging, moderation
+from ..services import accounts, member_data, messaging, moderation
 from ..services import notifications as notices
 from . import bp
-from .forms import EmailChangeForm, PasswordForm, ProfileForm
+from .forms import DeleteAccountForm, EmailChangeForm, PasswordForm, ProfileForm
 
 RECENT_POSTS = 20
 RECENT_THREADS = 10
@@ -19,7 +29,9 @@ BOOKMARKS_SHOWN = 200
 
 @bp.get("/u/<username>")
 def profile(username: str):
-    member = models.member_by_username(username) or abort(404)
+    member = models.member_by_username(username)
+    if member is None or member.is_deleted:
+        abort(404)
     blocked = models.has_blocked(current_user, member)
     return render_template(
         "users/profile.html",
@@ -202,3 +214,43 @@ def profile_form() -> ProfileForm:
             "email_frequency": current_user.email_frequency.value,
         }
     )
+
+
+@bp.get("/settings/export")
+@login_required
+def export():
+    return render_template("users/export.html")
+
+
+@bp.get("/settings/export.zip")
+@login_required
+def export_download():
+    """The member's archive, streamed as it is made. A read, so a GET (and a reader's
+    transaction on SQLite, which does not hold up anyone posting meanwhile)."""
+    archive = member_data.export_archive(current_user, request.host_url.rstrip("/"))
+    name = f"harbor-{current_user.username}-{models.utcnow():%Y-%m-%d}.zip"
+    return Response(
+        stream_with_context(archive),
+        mimetype="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    if not policy.can_delete_own_account(current_user):
+        return render_template("users/delete_staff.html"), 403
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.password.data or ""):
+            member_data.delete_account(
+                current_user, remove_posts=form.posts.data == "remove", by=current_user
+            )
+            logout_user()
+            return render_template("users/deleted.html")
+        form.password.errors.append("That isn't your password.")
+    return render_template("users/delete.html", form=form)

@@ -1,0 +1,209 @@
+"""Members own their words: they can download everything they wrote, and delete their
+account, taking their personal data with them."""
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+from sqlalchemy import select, text
+
+from forum.extensions import db
+from forum.models import (
+    EmailFrequency,
+    ModerationLog,
+    Post,
+    PostState,
+    ReactionKind,
+    Thread,
+    ThreadState,
+    User,
+)
+from forum.services import community, posting, searching
+
+from .factories import PASSWORD, log_in, submit
+
+NAME, ADDRESS = "wrenfield", "wren.private@example.org"
+
+
+@pytest.fixture
+def wren(make):
+    """A member with a life on the forum: threads, replies, a message, support and a bookmark."""
+    wren = make.member(NAME, email=ADDRESS)
+    wren.display_name, wren.story = "Wren F.", "Stage IV since 2020"
+    wren.about = "Gardener, grandmother, stubborn."
+    wren.email_frequency = EmailFrequency.EVERY_EVENT
+    jun = make.member("jun")
+    jun.email_frequency = EmailFrequency.EVERY_EVENT
+    board = make.board()
+    shared = make.thread(board=board, author=wren, title="Bone pain at night", body="Heat packs?")
+    make.reply(shared, author=jun, body="A warm bath helps me.")
+    make.reply(shared, author=wren, body="Thank you, trying it tonight.")
+    make.thread(board=board, author=wren, title="Only my words", body="Just thinking aloud.")
+    others = make.thread(board=board, author=jun, title="Scan day", body="Tomorrow at nine.")
+    answer = make.reply(others, author=wren, body="Sending strength for nine o'clock.")
+    community.toggle_reaction(db.session.get(Post, others.first_post_id), wren, ReactionKind.HUGS)
+    community.toggle_reaction(answer, jun, ReactionKind.LOVE)
+    community.toggle_bookmark(db.session.get(Post, others.first_post_id), wren)
+    make.conversation(author=wren, recipients=[jun], subject="Coffee", body="Thursday at ten?")
+    make.conversation(author=jun, recipients=[wren], subject="Hello", body="Jun's own words")
+    db.session.commit()
+    return wren
+
+
+def download(client) -> zipfile.ZipFile:
+    response = client.get("/settings/export.zip")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="harbor-')
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_a_member_downloads_exactly_what_she_wrote(client, wren):
+    log_in(client, wren)
+    assert "Download my zip file" in client.get("/settings/export").text
+    archive = download(client)
+    names = archive.namelist()
+    posts = [name for name in names if name.startswith("posts/")]
+    assert len(posts) == 4
+    everything = "\n".join(archive.read(name).decode() for name in names)
+    for mine in ("Heat packs?", "Thank you, trying it tonight.", "Just thinking aloud.",
+                 "Sending strength for nine o'clock.", "Thursday at ten?", "Gardener"):  # fmt: skip
+        assert mine in everything
+    for theirs in ("A warm bath helps me.", "Tomorrow at nine.", "Jun's own words"):
+        assert theirs not in everything
+
+    first = next(n for n in posts if "only-my-words" in n)
+    assert archive.read(first).decode().startswith('---\nthread: "Only my words"\n')
+
+    data = json.loads(archive.read("harbor-data.json"))
+    assert data["profile"]["email"] == ADDRESS
+    assert data["profile"]["my_story"] == "Stage IV since 2020"
+    assert sorted(post["markdown"] for post in data["posts"]) == sorted(
+        ["Heat packs?", "Thank you, trying it tonight.", "Just thinking aloud.",
+         "Sending strength for nine o'clock."]
+    )  # fmt: skip
+    assert [m["markdown"] for m in data["messages_sent"]] == ["Thursday at ten?"]
+    assert [r["support"] for r in data["support_sent"]] == ["Hugs"]
+    assert len(data["bookmarks"]) == 1
+
+
+def test_the_export_is_for_members_only(client):
+    assert client.get("/settings/export.zip").status_code == 302
+
+
+def every_stored_value() -> str:
+    """Every row of every table, search index included, as one string to search in."""
+    tables = [table.name for table in db.metadata.sorted_tables] + ["post_search"]
+    return "\n".join(
+        repr(tuple(row))
+        for table in tables
+        for row in db.session.execute(text(f"SELECT * FROM {table}"))
+    )
+
+
+def test_deleting_an_account_leaves_no_personal_data_anywhere(client, make, wren):
+    assert NAME in every_stored_value() and ADDRESS in every_stored_value()
+    log_in(client, wren)
+    response = submit(client, "/settings/delete", {"posts": "remove", "password": "wrong",
+                                                   "understood": "y"})  # fmt: skip
+    assert "your password." in response.text
+    assert re.search(r'<input checked[^>]*value="remove"', response.text)
+
+    response = submit(client, "/settings/delete", {"posts": "remove", "password": PASSWORD,
+                                                   "understood": "y"})  # fmt: skip
+    assert "Your account is deleted" in response.text
+    stored = every_stored_value()
+    personal_data = (NAME, ADDRESS, "Wren F.", "Stage IV since 2020", "Gardener", "Heat packs?",
+                     "Thank you, trying it tonight.", "Thursday at ten?")  # fmt: skip
+    for personal in personal_data:
+        assert personal not in stored, personal
+    # What others wrote stays, and reads.
+    assert "A warm bath helps me." in stored and "Jun's own words" in stored
+
+    # Logged out, and nobody can log in as her again.
+    assert client.get("/settings").status_code == 302
+    response = submit(client, "/login", {"username": ADDRESS, "password": PASSWORD})
+    assert response.status_code == 200
+    assert client.get(f"/u/{NAME}").status_code == 404
+
+    [entry] = db.session.scalars(
+        select(ModerationLog).where(ModerationLog.action == "delete-account")
+    ).all()
+    assert entry.details == {"posts": "removed", "by": "member"}
+
+
+def test_threads_she_started_keep_others_replies_and_counts_stay_exact(client, make, wren):
+    shared = db.session.scalar(select(Thread).where(Thread.title == "Bone pain at night"))
+    alone = db.session.scalar(select(Thread).where(Thread.title == "Only my words"))
+    board = shared.board_id
+    log_in(client, wren)
+    submit(client, "/settings/delete", {"posts": "remove", "password": PASSWORD, "understood": "y"})
+
+    db.session.refresh(shared)
+    db.session.refresh(alone)
+    assert shared.state is ThreadState.VISIBLE and shared.reply_count == 1
+    page = client.get(f"/t/{shared.id}/{shared.slug}").text
+    assert "A warm bath helps me." in page and "Heat packs?" not in page
+    assert alone.state is ThreadState.HIDDEN and alone.title == "Removed by its author"
+    assert client.get(f"/t/{alone.id}").status_code == 404
+    assert searching.search("Heat packs", 0, 10)[1] == 0
+
+    before = {(t.id, t.post_count, t.reply_count, t.last_post_id) for t in
+              db.session.scalars(select(Thread).where(Thread.board_id == board))}  # fmt: skip
+    for thread in db.session.scalars(select(Thread).where(Thread.board_id == board)):
+        posting.recount_thread(thread)
+    db.session.commit()
+    after = {(t.id, t.post_count, t.reply_count, t.last_post_id) for t in
+             db.session.scalars(select(Thread).where(Thread.board_id == board))}  # fmt: skip
+    assert before == after
+
+
+def test_a_member_may_keep_her_posts_as_a_former_member(client, make, wren):
+    shared = db.session.scalar(select(Thread).where(Thread.title == "Bone pain at night"))
+    log_in(client, wren)
+    submit(client, "/settings/delete", {"posts": "keep", "password": PASSWORD, "understood": "y"})
+    page = client.get(f"/t/{shared.id}/{shared.slug}").text
+    assert "Heat packs?" in page and "A former member" in page
+    assert NAME not in page and "Wren F." not in page
+    assert db.session.scalar(select(Post).where(Post.source == "Heat packs?")).state is (
+        PostState.VISIBLE
+    )
+
+
+def test_deleting_needs_the_box_ticked_and_a_choice(client, rosa):
+    response = submit(client, "/settings/delete", {"password": PASSWORD})
+    assert "Please choose what happens to your posts." in response.text
+    assert "Please tick this box to confirm." in response.text
+    db.session.refresh(rosa)
+    assert not rosa.is_deleted
+
+
+def test_an_admin_deletes_an_account_on_a_verified_request(client, make, wren):
+    log_in(client, make.moderator("mo"))
+    refused = submit(client, f"/mod/u/{NAME}/delete", {"posts": "keep", "reason": "x"})
+    assert refused.status_code == 403
+    submit(client, "/logout")
+    log_in(client, make.admin("ada"))
+    assert "Delete this account" in client.get(f"/mod/u/{NAME}").text
+    reason = "Asked by email, verified from her address"
+    response = submit(client, f"/mod/u/{NAME}/delete", {"posts": "keep", "reason": reason})
+    assert response.status_code == 302
+    db.session.refresh(wren)
+    assert wren.is_deleted and wren.email is None
+    entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "delete-account"))
+    assert entry.reason == reason
+    assert entry.details == {"posts": "kept", "by": "admin"}
+
+
+def test_staff_hand_back_their_role_before_deleting_their_account(client, make):
+    log_in(client, make.moderator("mo"))
+    response = client.get("/settings/delete")
+    assert response.status_code == 403 and "hand back their role" in response.text
+
+
+def test_nobody_can_register_a_name_kept_for_former_members(client):
+    response = submit(client, "/register", {"username": "former-member-7", "email": "f@example.org",
+                                            "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
+    assert "kept for the site itself" in response.text
+    assert db.session.scalar(select(User).where(User.username_key == "former-member-7")) is None
