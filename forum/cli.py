@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, mail, posting, searching, seeding
+from .services import accounts, doctor, mail, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 
@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(posts)
     app.cli.add_command(search)
     app.cli.add_command(mail_group)
+    app.cli.add_command(doctor_command)
 
 
 @click.command("seed")
@@ -170,3 +171,26 @@ def queue_digests():
 def mail_status():
     """How many emails are waiting."""
     click.echo(f"{mail.waiting_count()} emails waiting to be sent.")
+
+
+@click.command("doctor")
+@click.option("--repair", is_flag=True, help="Put right every difference found.")
+def doctor_command(repair):
+    """Check every stored count, "last post" link and the search index against the posts."""
+    findings = doctor.examine()
+    if not findings:
+        click.echo("Everything is consistent: counts, last posts and the search index.")
+        return
+    kinds = sorted({finding.kind for finding in findings})
+    for kind in kinds:
+        of_kind = [finding for finding in findings if finding.kind == kind]
+        click.echo(f"{len(of_kind)} differences in {kind} data:")
+        for finding in of_kind[: doctor.SHOWN]:
+            click.echo(f"  {finding}")
+    if not repair:
+        raise click.ClickException("Run again with --repair to put these right.")
+    doctor.repair(findings)
+    remaining = doctor.examine()
+    if remaining:
+        raise click.ClickException(f"{len(remaining)} differences remain after repairing.")
+    click.echo(f"Repaired {len(findings)} differences; everything is consistent now.")
