@@ -48,6 +48,10 @@ def create_app(settings: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    from .services import crisis
+
+    crisis.init_app(app)
+
     from . import cli, errors, headers, request_log, templating
 
     request_log.register(app)

@@ -30,7 +30,8 @@ def seed_command():
     if report.changed_anything:
         click.echo(
             f"Seeded: {report.boards_created} boards created, {report.boards_updated} updated; "
-            f"{report.threads_created} pinned threads created, {report.threads_updated} updated."
+            f"{report.threads_created} pinned threads created, {report.threads_updated} updated; "
+            f"{report.pages_created} site pages created."
         )
     else:
         click.echo("Seed: everything is already in place.")

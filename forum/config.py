@@ -20,6 +20,8 @@ ENVIRONMENT = {
     "HARBOR_BASE_URL": "BASE_URL",
     "MAIL_URL": "MAIL_URL",
     "HARBOR_MAIL_FROM": "MAIL_FROM",
+    "HARBOR_CRISIS_FILE": "CRISIS_FILE",
+    "HARBOR_CRISIS_COUNTRY": "CRISIS_COUNTRY",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
 INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "MESSAGES_AFTER_POSTS", "PROXY_COUNT"}
@@ -28,6 +30,14 @@ THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
 TITLE_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 20_000
+# Content notes: what authors are offered, and how long their own words may be.
+CONTENT_NOTE_SUGGESTIONS = (
+    "Scan results",
+    "Grief and loss",
+    "End-of-life",
+    "Graphic medical detail",
+)
+CONTENT_NOTE_MAX_LENGTH = 60
 # Generous for a 20,000-character reply in any script, small enough to refuse floods early.
 MAX_REQUEST_BYTES = 512 * 1024
 
@@ -65,6 +75,10 @@ def default_settings(instance_path: Path) -> dict:
         "MAIL_URL": "",
         "MAIL_FROM": "Harbor <harbor@localhost>",
         "SEED_PATH": Path(__file__).resolve().parent.parent / "seed",
+        # Crisis phrases and lines (services/crisis.py), read once at start. The country's
+        # lines come first; the rest of the short list follows for members elsewhere.
+        "CRISIS_FILE": Path(__file__).resolve().parent.parent / "seed" / "crisis.toml",
+        "CRISIS_COUNTRY": "US",
     }
 
 

@@ -1,7 +1,7 @@
 """Form pieces every area shares: the button form and validators for what people type."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from .config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -11,6 +11,21 @@ from .text import NUL, clean_line, clean_multiline, is_blank
 
 class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token, for POST buttons (log out, delete, ...)."""
+
+
+class CrisisChoice:
+    """For forms whose words may pause on the crisis lines before they are published.
+
+    The pause re-renders the form with the words kept and ``crisis_acknowledged`` set,
+    so "Post anyway" publishes them; "Edit my words" shows the ordinary form again.
+    """
+
+    crisis_acknowledged = HiddenField()
+    edit_words = SubmitField("Edit my words")
+
+    def pauses_for(self, crisis_words: list[str]) -> bool:
+        """Whether to show the crisis lines first: once, and only if there are such words."""
+        return bool(crisis_words) and self.crisis_acknowledged.data != "1"
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -148,6 +148,20 @@ def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> b
     return board.requires_approval or user.approved_post_count < first_posts_held
 
 
+def is_screened_for_crisis(user: User | None) -> bool:
+    """Whose words are checked for self-harm and suicide language before publishing.
+
+    Members only: staff write about crisis lines as part of looking after everyone (and
+    have the protocol), and the site's own guides are not someone reaching out.
+    """
+    return is_member(user) and not is_staff(user)
+
+
+def can_set_content_note(user: User | None, post: Post, thread: Thread) -> bool:
+    """Authors note their own posts when writing; staff may add or change any note."""
+    return can_edit_post(user, post, thread) or can_moderate(user)
+
+
 # Private messages. Scammers seek out people who are ill, so starting a conversation is
 # earned with public posts, and anyone can shut a member out with a block.
 

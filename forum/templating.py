@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from . import policy
+from .config import CONTENT_NOTE_SUGGESTIONS
 from .models import REPORT_REASON_LABELS, ReactionKind, ReportReason, pending_warnings_for
 
 
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
         pending_warnings=pending_warnings,
         present=present,
         reaction_kinds=list(ReactionKind),
+        content_note_suggestions=CONTENT_NOTE_SUGGESTIONS,
     )
 
     @app.context_processor

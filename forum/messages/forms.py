@@ -5,7 +5,7 @@ from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 from ..config import TITLE_MAX_LENGTH
-from ..forms import NotBlank, body_field, refuse_nul
+from ..forms import CrisisChoice, NotBlank, body_field, refuse_nul
 from ..text import clean_line
 
 MOST_RECIPIENTS = 10
@@ -31,7 +31,7 @@ def not_too_many(form, field):
         )
 
 
-class NewConversationForm(FlaskForm):
+class NewConversationForm(CrisisChoice, FlaskForm):
     to = StringField(
         "To",
         filters=[clean_line],
@@ -59,5 +59,5 @@ class NewConversationForm(FlaskForm):
     body = body_field("Message")
 
 
-class MessageReplyForm(FlaskForm):
+class MessageReplyForm(CrisisChoice, FlaskForm):
     body = body_field("Your reply")

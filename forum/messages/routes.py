@@ -5,7 +5,7 @@ from .. import models, policy
 from ..forms import ActionForm
 from ..models import ReportReason
 from ..pagination import Page, requested_page
-from ..services import messaging, moderation
+from ..services import crisis, messaging, moderation, posting
 from ..services.posting import BlockedWords
 from ..text import NUL, clean_line
 from ..threads.forms import ReportForm
@@ -63,9 +63,12 @@ def new():
     form = NewConversationForm()
     if not form.is_submitted() and request.args.get("to"):
         form.to.data = clean_line(request.args["to"].replace(NUL, ""))[:400]
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not form.edit_words.data:
         recipients, problems = recipients_for(recipient_names(form.to.data))
         form.to.errors = problems
+        text = f"{form.subject.data}\n{form.body.data}"
+        if not problems and form.pauses_for(posting.crisis_words(current_user, text)):
+            return render_template("messages/new.html", form=form, crisis_lines=crisis.lines())
         if not problems:
             try:
                 conversation = messaging.start_conversation(
@@ -151,10 +154,17 @@ def may_write(membership: models.ConversationMember, others: list[models.User]) 
 def reply(conversation_id: int):
     membership = membership_or_404(conversation_id)
     form = MessageReplyForm()
+    if form.validate_on_submit() and form.edit_words.data:
+        return show_conversation(membership, form, last_page=True)
     if form.validate_on_submit():
         conversation = membership.conversation
         if not may_write(membership, others_in(models.members_of(conversation))):
             abort(403)
+        if form.pauses_for(posting.crisis_words(current_user, form.body.data)):
+            return render_template(
+                "messages/crisis_reply.html", conversation=conversation, form=form,
+                crisis_lines=crisis.lines(),
+            )  # fmt: skip
         try:
             message = messaging.reply(conversation, current_user, form.body.data)
         except BlockedWords as error:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -114,6 +114,8 @@ class User(UserMixin, db.Model):
     # The member deleted their account: the row stays, emptied of everything personal, so
     # that what others wrote in reply still reads, under "a former member".
     deleted_at: Mapped[datetime | None]
+    # Posts with a content note open by themselves instead of waiting for a click.
+    always_show_noted_posts: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 
@@ -244,6 +246,8 @@ class Post(db.Model):
     edited_by_staff: Mapped[bool] = mapped_column(default=False)
     # Why a moderator hid or rejected it: a ReportReason value, shown to readers.
     removal_reason: Mapped[str | None] = mapped_column(String(20))
+    # "Grief and loss", say: readers see it and open the post when they are ready.
+    content_note: Mapped[str | None] = mapped_column(String(60))
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
     author: Mapped[User] = relationship(back_populates="posts", lazy="raise_on_sql")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -218,6 +219,25 @@ class WatchedWord(db.Model):
     action: Mapped[WordAction] = mapped_column(_enum(WordAction))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SitePage(db.Model):
+    """The site's own words that admins edit in place, such as the moderators' crisis
+    protocol; first written from ``seed/<name>.md``."""
+
+    __tablename__ = "site_pages"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    # Sanitised when written, like a post's.
+    html: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def safe_html(self) -> Markup:
+        # Safe because markup.render_markdown sanitised it before it was stored.
+        return Markup(self.html)
 
 
 class ModerationLog(db.Model):

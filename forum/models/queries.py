@@ -26,6 +26,7 @@ from .moderation import (
     Report,
     Sanction,
     SanctionKind,
+    SitePage,
     StaffNote,
     WatchedWord,
 )
@@ -205,6 +206,43 @@ def count_open_cases(urgent_only: bool = False, auto_hidden_only: bool = False) 
     if auto_hidden_only:
         statement = statement.where(Case.auto_hidden)
     return db.session.scalar(statement)
+
+
+def recent_posts_of(user_ids: list[int], limit: int) -> dict[int, list[Post]]:
+    """Each member's latest ``limit`` visible posts, newest first, in one statement: what
+    moderators look over beside an urgent case."""
+    if not user_ids:
+        return {}
+    newest_first = (Post.created_at.desc(), Post.id.desc())
+    ranked = (
+        select(
+            Post.id,
+            func.row_number()
+            .over(partition_by=Post.author_id, order_by=newest_first)
+            .label("rank"),
+        )
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(
+            Post.author_id.in_(user_ids),
+            Post.state == PostState.VISIBLE,
+            Thread.state == ThreadState.VISIBLE,
+        )
+        .subquery()
+    )
+    found: dict[int, list[Post]] = {user_id: [] for user_id in user_ids}
+    for post in db.session.scalars(
+        select(Post)
+        .join(ranked, ranked.c.id == Post.id)
+        .where(ranked.c.rank <= limit)
+        .options(joinedload(Post.thread))
+        .order_by(Post.author_id, *newest_first)
+    ):
+        found[post.author_id].append(post)
+    return found
+
+
+def site_page(name: str) -> SitePage | None:
+    return db.session.get(SitePage, name)
 
 
 def held_posts(offset: int, limit: int) -> list[Post]:

@@ -13,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..config import CONTENT_NOTE_MAX_LENGTH
 from ..forms import NotBlank, body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES, Resolution, Role, WordAction, utcnow
 from ..text import clean_line, clean_multiline
@@ -67,6 +68,22 @@ class HidePostForm(ReasonForm):
 
 class StaffEditForm(ReasonForm):
     body = body_field("Post text")
+
+
+class ContentNoteForm(ReasonForm):
+    content_note = StringField(
+        "Content note",
+        filters=[clean_line],
+        validators=[
+            refuse_nul,
+            Length(max=CONTENT_NOTE_MAX_LENGTH, message=f"A content note can be up to "
+                   f"{CONTENT_NOTE_MAX_LENGTH} characters."),
+        ],
+    )  # fmt: skip
+
+
+class SitePageForm(ReasonForm):
+    body = body_field("Text (Markdown)")
 
 
 class ResolveForm(FlaskForm):

@@ -5,11 +5,12 @@ from .. import models, policy
 from ..forms import choices
 from ..models import ReportReason, Resolution, Role, WordAction, utcnow
 from ..pagination import requested_page
-from ..services import member_data, moderation
+from ..services import member_data, moderation, site_pages
 from ..services.moderation import AlreadyHandled
 from . import bp
 from .forms import (
     BoardSettingsForm,
+    ContentNoteForm,
     DeleteAccountForm,
     HidePostForm,
     LogFilterForm,
@@ -22,6 +23,7 @@ from .forms import (
     ResolveForm,
     RoleForm,
     SanctionForm,
+    SitePageForm,
     SplitForm,
     StaffEditForm,
     WordForm,
@@ -30,6 +32,8 @@ from .forms import (
 QUEUE_PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
 MEMBER_RECENT = 30
+# Beside an urgent case, the member's latest posts: how they have been lately.
+URGENT_RECENT_POSTS = 10
 ALREADY_HANDLED = "Another moderator has already dealt with this. Nothing more was changed."
 
 
@@ -75,7 +79,11 @@ def home():
 def reports():
     page = requested_page(QUEUE_PAGE_SIZE, models.count_open_cases())
     cases = models.open_cases(page.offset, page.per_page)
-    return render_template("moderation/reports.html", cases=cases, page=page, form=ResolveForm())
+    at_risk = [case.subject_id for case in cases if case.is_urgent]
+    return render_template(
+        "moderation/reports.html", cases=cases, page=page, form=ResolveForm(),
+        recent_posts=models.recent_posts_of(at_risk, URGENT_RECENT_POSTS),
+    )  # fmt: skip
 
 
 @bp.post("/cases/<int:case_id>/resolve")
@@ -241,6 +249,18 @@ def edit_post(post_id: int):
     return render_template("moderation/edit_post.html", post=post, form=form)
 
 
+@bp.post("/p/<int:post_id>/note")
+def content_note(post_id: int):
+    post = post_or_404(post_id)
+    form = ContentNoteForm()
+    if not form.validate_on_submit():
+        return refused(form, back_to_post(post))
+    note = form.content_note.data or None
+    if moderation.set_content_note(post, current_user, note, form.reason.data):
+        flash(f"Content note set: {note}." if note else "Content note removed.", "success")
+    return back_to_post(post)
+
+
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id: int):
     post = post_or_404(post_id)
@@ -396,6 +416,29 @@ def delete_word(word_id: int):
     moderation.remove_watched_word(word, current_user)
     flash(f"No longer watching “{word.phrase}”.", "success")
     return redirect(url_for(".words"))
+
+
+# Help for moderators
+
+
+@bp.get("/help/crisis")
+def crisis_protocol():
+    return render_template(
+        "moderation/crisis_protocol.html", page=site_pages.current(site_pages.CRISIS_PROTOCOL)
+    )
+
+
+@bp.route("/help/crisis/edit", methods=["GET", "POST"])
+def edit_crisis_protocol():
+    if not policy.can_manage_site(current_user):
+        abort(403)
+    page = site_pages.current(site_pages.CRISIS_PROTOCOL)
+    form = SitePageForm(data={"body": page.source})
+    if form.validate_on_submit():
+        moderation.edit_site_page(page.name, form.body.data, current_user, form.reason.data)
+        flash("Saved. Moderators see the new protocol now.", "success")
+        return redirect(url_for(".crisis_protocol"))
+    return render_template("moderation/edit_page.html", page=page, form=form)
 
 
 @bp.get("/boards")

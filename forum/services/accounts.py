@@ -213,11 +213,15 @@ def current_suspension(user: User) -> Sanction | None:
     )
 
 
-def update_profile(user: User, display_name: str, story: str, about: str, frequency) -> None:
+def update_profile(
+    user: User, display_name: str, story: str, about: str, frequency,
+    always_show_noted_posts: bool = False,
+) -> None:  # fmt: skip
     user.display_name = display_name or None
     user.story = story or None
     user.about = about or None
     user.email_frequency = frequency
+    user.always_show_noted_posts = bool(always_show_noted_posts)
     db.session.commit()
 
 

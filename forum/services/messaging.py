@@ -21,7 +21,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import notifications, watchwords
+from . import notifications, posting, watchwords
 from .posting import BlockedWords
 
 
@@ -55,7 +55,8 @@ def start_conversation(
                                last_message_at=now)
         )  # fmt: skip
     db.session.flush()
-    _add_message(conversation, author, body)
+    message = _add_message(conversation, author, body)
+    _alarm_if_crisis(message, author, f"{subject}\n{body}")
     db.session.commit()
     return conversation
 
@@ -63,8 +64,19 @@ def start_conversation(
 def reply(conversation: Conversation, author: User, body: str) -> Message:
     _refuse_blocked_words(author, body)
     message = _add_message(conversation, author, body)
+    _alarm_if_crisis(message, author, body)
     db.session.commit()
     return message
+
+
+def _alarm_if_crisis(message: Message, author: User, text: str) -> None:
+    # The author saw the crisis lines and chose to send: moderators see this one message
+    # (and nothing else of the conversation) so that someone can check in.
+    phrases = posting.crisis_words(author, text)
+    if phrases:
+        from .moderation import raise_crisis_alarm_for_message
+
+        raise_crisis_alarm_for_message(message, phrases)
 
 
 def _add_message(conversation: Conversation, author: User, body: str) -> Message:

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..markup import render_markdown
 from ..models import (
     FOREVER,
     Board,
@@ -25,6 +26,7 @@ from ..models import (
     Resolution,
     Sanction,
     SanctionKind,
+    SitePage,
     StaffNote,
     Thread,
     ThreadState,
@@ -33,7 +35,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import notifications, posting, searching, watchwords
+from . import notifications, posting, searching, site_pages, watchwords
 from .accounts import system_account
 
 # Every action the log can hold, for the log page's filter.
@@ -42,7 +44,7 @@ LOG_ACTIONS = (
     "merge", "split", "hide-post", "restore-post", "edit-post", "auto-hide",
     "resolve-dismissed", "resolve-hidden", "resolve-hidden-warned", "approve", "reject",
     "warn", "silence", "suspend", "lift", "note", "watch-word", "unwatch-word", "set-role",
-    "board-approval",
+    "board-approval", "content-note", "edit-page",
 )  # fmt: skip
 
 
@@ -216,6 +218,17 @@ def staff_edit_post(post: Post, actor: User, body: str, reason: str = "") -> Non
         db.session.commit()
 
 
+def set_content_note(post: Post, actor: User, note: str | None, reason: str = "") -> bool:
+    """A moderator adds, changes or removes a post's content note. False if unchanged."""
+    if note == post.content_note:
+        return False
+    _log(actor, "content-note", reason, post=post, subject=_post_author(post),
+         details={"content_note": [post.content_note, note]})  # fmt: skip
+    post.content_note = note
+    db.session.commit()
+    return True
+
+
 def _post_author(post: Post) -> User:
     return db.session.get(User, post.author_id)
 
@@ -285,11 +298,53 @@ def _open_message_case(message: Message, urgent: bool) -> Case:
 def flag_post(post: Post, note: str) -> None:
     """An automatic report by the site itself (a watched word). The caller commits."""
     case = _open_case(post, urgent=False)
-    db.session.add(
-        Report(case_id=case.id, post_id=post.id, reporter_id=system_account().id,
-               reason=ReportReason.OTHER, note=note)
+    _report_by_the_site(case, ReportReason.OTHER, note, post_id=post.id)
+
+
+def raise_crisis_alarm(post: Post, phrases: list[str]) -> Case:
+    """Its author chose to post words of self-harm or suicide after seeing the crisis
+    lines: an urgent item at the top of the queue, with no mark on the post itself.
+
+    It is the same case a member's "someone may be at risk" report opens, so moderators
+    see one item per post whoever noticed first. The caller commits.
+    """
+    case = _open_case(post, urgent=True)
+    _report_by_the_site(case, ReportReason.AT_RISK, crisis_note(phrases), post_id=post.id)
+    return case
+
+
+def raise_crisis_alarm_for_message(message: Message, phrases: list[str]) -> Case:
+    """As for a post: staff see only this message, never the rest of the conversation."""
+    case = _open_message_case(message, urgent=True)
+    _report_by_the_site(case, ReportReason.AT_RISK, crisis_note(phrases), message_id=message.id)
+    return case
+
+
+def crisis_note(phrases: list[str]) -> str:
+    return "Posted after seeing the crisis lines. Words noticed: " + ", ".join(
+        f"“{phrase}”" for phrase in phrases
+    )
+
+
+def _report_by_the_site(case: Case, reason: ReportReason, note: str, **subject) -> None:
+    """The site's own report in ``case``. It holds at most one open report per post or
+    message (as every reporter does), so a later finding joins the first: the notes are
+    kept together and the more urgent reason wins."""
+    site = system_account()
+    report = db.session.scalar(
+        select(Report).where(Report.case_id == case.id, Report.reporter_id == site.id,
+                             Report.is_open)
     )  # fmt: skip
-    case.report_count += 1
+    if report is None:
+        db.session.add(Report(case_id=case.id, reporter_id=site.id, reason=reason, note=note,
+                              **subject))  # fmt: skip
+        case.report_count += 1
+    else:
+        if note not in report.note:
+            report.note = f"{report.note}\n{note}" if report.note else note
+        if reason.is_urgent:
+            report.reason = reason
+    case.updated_at = utcnow()
 
 
 def _open_case(post: Post, urgent: bool) -> Case:
@@ -525,6 +580,19 @@ def set_role(member: User, actor: User, role, reason: str = "") -> None:
     )
     member.role = role
     db.session.commit()
+
+
+def edit_site_page(name: str, source: str, actor: User, reason: str = "") -> SitePage:
+    """An admin rewrites one of the site's own pages (the crisis protocol, say)."""
+    page = site_pages.current(name)
+    before = page.source
+    page.source, page.html = source, render_markdown(source)
+    page.updated_at, page.updated_by_id = utcnow(), actor.id
+    db.session.add(page)
+    _log(actor, "edit-page", reason,
+         details={"page": name, "characters": [len(before), len(source)]})  # fmt: skip
+    db.session.commit()
+    return page
 
 
 def set_board_approval(board: Board, actor: User, required: bool, reason: str = "") -> None:

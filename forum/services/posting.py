@@ -26,7 +26,7 @@ from ..models import (
     WordAction,
     utcnow,
 )
-from . import community, notifications, reading, searching, watchwords
+from . import community, crisis, notifications, reading, searching, watchwords
 
 SLUG_MAX_LENGTH = 80
 # A second identical submission this soon after the first is a double click, not a new post.
@@ -56,7 +56,10 @@ def thread_slug(title: str) -> str:
     return slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "thread"
 
 
-def start_thread(board: Board, author: User, title: str, body: str, **thread_fields) -> Post:
+def start_thread(
+    board: Board, author: User, title: str, body: str, content_note: str | None = None,
+    **thread_fields,
+) -> Post:  # fmt: skip
     """Open a thread in ``board`` and return its first post (held, if it must wait)."""
     screening = _screen(author, board, f"{title}\n{body}")
     thread = Thread(
@@ -69,23 +72,25 @@ def start_thread(board: Board, author: User, title: str, body: str, **thread_fie
     )
     db.session.add(thread)
     db.session.flush()
-    post = _add_post(thread, author, body, held=screening.hold)
+    post = _add_post(thread, author, body, held=screening.hold, content_note=content_note)
     if not screening.hold:
         db.session.execute(
             update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
         )
     _flag_if_watched(post, screening)
+    _alarm_if_crisis(post, screening.crisis)
     community.clear_draft(author, board=board)
     reading.note_read_upto(author, thread, post.number)
     db.session.commit()
     return post
 
 
-def reply(thread: Thread, author: User, body: str) -> Post:
+def reply(thread: Thread, author: User, body: str, content_note: str | None = None) -> Post:
     board = db.session.get(Board, thread.board_id)
     screening = _screen(author, board, body)
-    post = _add_post(thread, author, body, held=screening.hold)
+    post = _add_post(thread, author, body, held=screening.hold, content_note=content_note)
     _flag_if_watched(post, screening)
+    _alarm_if_crisis(post, screening.crisis)
     community.clear_draft(author, thread=thread)
     # Whoever replies has read the thread up to their own words.
     reading.note_read_upto(author, thread, post.number)
@@ -94,9 +99,10 @@ def reply(thread: Thread, author: User, body: str) -> Post:
 
 
 class _Screening:
-    def __init__(self, hold: bool, flagged: list[str]):
+    def __init__(self, hold: bool, flagged: list[str], crisis_words: list[str]):
         self.hold = hold
         self.flagged = flagged
+        self.crisis = crisis_words
 
 
 def _screen(author: User, board: Board, text: str) -> _Screening:
@@ -106,7 +112,23 @@ def _screen(author: User, board: Board, text: str) -> _Screening:
     hold = bool(matches.get(WordAction.HOLD)) or policy.must_hold_for_approval(
         author, board, current_app.config["FIRST_POSTS_HELD"]
     )
-    return _Screening(hold=hold, flagged=matches.get(WordAction.FLAG, []))
+    return _Screening(
+        hold=hold, flagged=matches.get(WordAction.FLAG, []), crisis_words=crisis_words(author, text)
+    )
+
+
+def crisis_words(author: User, text: str) -> list[str]:
+    """Words of self-harm or suicide in what ``author`` wrote, if they are screened."""
+    return crisis.find(text) if policy.is_screened_for_crisis(author) else []
+
+
+def _alarm_if_crisis(post: Post, phrases: list[str]) -> None:
+    # Views show the crisis lines before anything is published; by now the author has
+    # chosen to post, so moderators are asked to check in with them.
+    if phrases:
+        from .moderation import raise_crisis_alarm
+
+        raise_crisis_alarm(post, phrases)
 
 
 def _flag_if_watched(post: Post, screening: _Screening) -> None:
@@ -116,7 +138,9 @@ def _flag_if_watched(post: Post, screening: _Screening) -> None:
         flag_post(post, f"Watched words: {', '.join(screening.flagged)}")
 
 
-def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Post:
+def _add_post(
+    thread: Thread, author: User, body: str, held: bool = False, content_note: str | None = None
+) -> Post:
     # Claiming the next number with an UPDATE locks the thread's row on PostgreSQL, so
     # concurrent replies queue up instead of racing for the same number.
     number = db.session.execute(
@@ -133,6 +157,7 @@ def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Po
         source=body,
         html=render_post(body),
         state=PostState.HELD if held else PostState.VISIBLE,
+        content_note=content_note,
         created_at=now,
     )
     db.session.add(post)
@@ -210,14 +235,35 @@ def recent_duplicate_thread(board: Board, author: User, title: str, body: str) -
     return opening if opening.state in (PostState.VISIBLE, PostState.HELD) else None
 
 
-def edit_post(post: Post, editor: User, body: str, title: str | None = None) -> None:
-    """Change a post's text (and its thread's title, for an opening post), keeping the old."""
+KEEP_NOTE = object()
+
+
+def edit_post(
+    post: Post, editor: User, body: str, title: str | None = None, content_note=KEEP_NOTE
+) -> None:
+    """Change a post's text (and its thread's title, for an opening post), keeping the old.
+
+    ``content_note`` replaces the post's note (None removes it); left out, it stays.
+    """
     if not policy.is_staff(editor):
         matches = watchwords.find(f"{title or ''}\n{body}")
         if matches.get(WordAction.BLOCK):
             raise BlockedWords(matches[WordAction.BLOCK])
+    new_crisis_words = crisis_words_in_edit(post, editor, body, title)
     revise_post(post, editor, body, title)
+    if content_note is not KEEP_NOTE:
+        post.content_note = content_note
+    _alarm_if_crisis(post, new_crisis_words)
     db.session.commit()
+
+
+def crisis_words_in_edit(post: Post, editor: User, body: str, title: str | None) -> list[str]:
+    """Crisis words an edit brings in. Words the post already had were seen when it was
+    posted: tidying a typo must not raise a case a moderator has already closed."""
+    thread = db.session.get(Thread, post.thread_id)
+    old_title = thread.title if post.id == thread.first_post_id else ""
+    before = set(crisis_words(editor, f"{old_title}\n{post.source}"))
+    return [word for word in crisis_words(editor, f"{title or ''}\n{body}") if word not in before]
 
 
 def revise_post(post: Post, editor: User, body: str, title: str | None = None) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Board, Post, Thread
-from . import posting
+from . import posting, site_pages
 from .accounts import system_account
 
 PINNED_FOLDERS = ("welcome", "guides")
@@ -34,6 +34,7 @@ class SeedReport:
     boards_updated: int = 0
     threads_created: int = 0
     threads_updated: int = 0
+    pages_created: int = 0
 
     @property
     def changed_anything(self) -> bool:
@@ -73,6 +74,7 @@ def seed(seed_path: Path) -> SeedReport:
     # Newest last-activity shows first among pinned threads, so the first file goes in last.
     for pinned in reversed(read_pinned_threads(seed_path)):
         _seed_pinned_thread(pinned, boards[pinned.board_slug], author, report)
+    report.pages_created = site_pages.seed_missing(seed_path)
     db.session.commit()
     return report
 

@@ -1,26 +1,82 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from ..config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
-from ..forms import body_field, choices, refuse_nul, title_field
+from ..config import (
+    BODY_MAX_LENGTH,
+    CONTENT_NOTE_MAX_LENGTH,
+    CONTENT_NOTE_SUGGESTIONS,
+    TITLE_MAX_LENGTH,
+)
+from ..forms import CrisisChoice, body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES
-from ..text import clean_line, clean_multiline
+from ..text import clean_line, clean_multiline, is_blank
+
+OWN_WORDS = "other"
+NOTE_CHOICES = [
+    ("", "No content note"),
+    *((note, note) for note in CONTENT_NOTE_SUGGESTIONS),
+    (OWN_WORDS, "Other, in my own words"),
+]
 
 
-class NewThreadForm(FlaskForm):
+class ContentNoteFields:
+    """An optional content note: one of the suggestions, or the author's own words."""
+
+    content_note_choice = SelectField(
+        "Content note (optional)",
+        choices=choices(NOTE_CHOICES),
+        default="",
+        description="Readers see the note first and open your post when they're ready.",
+    )
+    content_note_other = StringField(
+        "Your own words for the note",
+        filters=[clean_line],
+        validators=[
+            refuse_nul,
+            Length(
+                max=CONTENT_NOTE_MAX_LENGTH,
+                message=f"A content note can be up to {CONTENT_NOTE_MAX_LENGTH} characters. "
+                "Please shorten it a little.",
+            ),
+        ],
+        description="Only if you chose “Other”, for example “Talk of hair loss”.",
+    )
+
+    def validate_content_note_other(self, field):
+        if self.content_note_choice.data == OWN_WORDS and is_blank(field.data or ""):
+            raise ValidationError("Please write a few words for your note, or choose another.")
+
+    @property
+    def content_note(self) -> str | None:
+        """The note to store, or None for no note."""
+        if self.content_note_choice.data == OWN_WORDS:
+            return self.content_note_other.data or None
+        return self.content_note_choice.data or None
+
+    @staticmethod
+    def note_data(note: str | None) -> dict:
+        """The fields' values showing ``note``, for a form about an existing post."""
+        if not note:
+            return {"content_note_choice": ""}
+        if note in CONTENT_NOTE_SUGGESTIONS:
+            return {"content_note_choice": note}
+        return {"content_note_choice": OWN_WORDS, "content_note_other": note}
+
+
+class NewThreadForm(ContentNoteFields, CrisisChoice, FlaskForm):
     title = title_field()
     body = body_field()
     # The Preview button: show the post as it will look, without sending it.
     preview = SubmitField("Preview")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ContentNoteFields, CrisisChoice, FlaskForm):
     body = body_field("Your reply")
     preview = SubmitField("Preview")
 
 
-class EditPostForm(FlaskForm):
+class EditPostForm(ContentNoteFields, CrisisChoice, FlaskForm):
     body = body_field()
 
 

@@ -7,7 +7,7 @@ from ..forms import ActionForm
 from ..markup import render_markdown
 from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
-from ..services import community, moderation, posting, reading
+from ..services import community, crisis, moderation, posting, reading
 from ..services.posting import BlockedWords
 from . import bp
 from .forms import (
@@ -290,11 +290,10 @@ def new_thread(slug: str):
     if not policy.can_start_thread(current_user, board):
         return silenced_or_forbidden()
     form = NewThreadForm()
-    if form.validate_on_submit() and form.preview.data:
+    if form.validate_on_submit() and (form.preview.data or form.edit_words.data):
         community.save_draft(current_user, form.body.data, board=board, title=form.title.data)
-        return render_template(
-            "threads/new.html", board=board, form=form, preview=render_markdown(form.body.data)
-        )
+        preview = render_markdown(form.body.data) if form.preview.data else None
+        return render_template("threads/new.html", board=board, form=form, preview=preview)
     if not form.is_submitted():
         draft = community.draft_for(current_user, board)
         if draft is not None:
@@ -302,11 +301,18 @@ def new_thread(slug: str):
     if form.validate_on_submit():
         title, body = form.title.data, form.body.data
         post = posting.recent_duplicate_thread(board, current_user, title, body)
+        if post is None and form.pauses_for(posting.crisis_words(current_user, f"{title}\n{body}")):
+            community.save_draft(current_user, body, board=board, title=title)
+            return render_template(
+                "threads/new.html", board=board, form=form, crisis_lines=crisis.lines()
+            )
         try:
             if post is not None:
                 flash("You had already started this thread, so we didn't post it twice.", "info")
             else:
-                post = posting.start_thread(board, current_user, title, body)
+                post = posting.start_thread(
+                    board, current_user, title, body, content_note=form.content_note
+                )
                 flash(HELD_MESSAGE if post.is_held else "Your thread is up. Thank you for sharing.",
                       "success")  # fmt: skip
             return redirect(post_url(post, models.thread_with_board(post.thread_id)))
@@ -331,17 +337,21 @@ def reply(thread_id: int):
         return render_template("threads/reply.html", thread=thread, form=form), 409
     if not form.validate_on_submit():
         return render_template("threads/reply.html", thread=thread, form=form)
-    if form.preview.data:
+    if form.preview.data or form.edit_words.data:
         community.save_draft(current_user, form.body.data, thread=thread)
-        return render_template(
-            "threads/reply.html", thread=thread, form=form, preview=render_markdown(form.body.data)
-        )
+        preview = render_markdown(form.body.data) if form.preview.data else None
+        return render_template("threads/reply.html", thread=thread, form=form, preview=preview)
     post = posting.recent_duplicate_reply(thread, current_user, form.body.data)
     if post is not None:
         flash("That reply was already posted, so we didn't post it twice.", "info")
         return redirect(post_url(post, thread))
+    if form.pauses_for(posting.crisis_words(current_user, form.body.data)):
+        community.save_draft(current_user, form.body.data, thread=thread)
+        return render_template(
+            "threads/reply.html", thread=thread, form=form, crisis_lines=crisis.lines()
+        )
     try:
-        post = posting.reply(thread, current_user, form.body.data)
+        post = posting.reply(thread, current_user, form.body.data, content_note=form.content_note)
     except BlockedWords as error:
         form.body.errors.append(blocked_message(error))
         return render_template("threads/reply.html", thread=thread, form=form)
@@ -412,11 +422,21 @@ def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Threa
 def edit_post(post_id: int):
     post, thread = post_allowed_or_abort(post_id, policy.can_edit_post)
     form_class = EditOpeningPostForm if post.is_opening_post else EditPostForm
-    form = form_class(data={"body": post.source, "title": thread.title})
-    if form.validate_on_submit():
+    form = form_class(
+        data={"body": post.source, "title": thread.title, **form_class.note_data(post.content_note)}
+    )
+    if form.validate_on_submit() and not form.edit_words.data:
         title = form.title.data if post.is_opening_post else None
+        new_words = posting.crisis_words_in_edit(post, current_user, form.body.data, title)
+        if form.pauses_for(new_words):
+            return render_template(
+                "threads/edit.html", post=post, thread=thread, form=form,
+                crisis_lines=crisis.lines(),
+            )  # fmt: skip
         try:
-            posting.edit_post(post, current_user, form.body.data, title=title)
+            posting.edit_post(
+                post, current_user, form.body.data, title=title, content_note=form.content_note
+            )
         except BlockedWords as error:
             form.body.errors.append(blocked_message(error))
         else:

@@ -1,12 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    EmailField,
-    PasswordField,
-    RadioField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..auth.forms import usable_email
@@ -45,6 +38,10 @@ class ProfileForm(FlaskForm):
         "About me",
         filters=[clean_multiline],
         validators=[refuse_nul, Length(max=2000)],
+    )
+    always_show_noted_posts = BooleanField(
+        "Always show posts with content notes",
+        description="Otherwise they stay folded until you choose to open them.",
     )
     email_frequency = RadioField(
         "Email me about replies and messages",

@@ -148,6 +148,7 @@ def settings():
             profile.story.data,
             profile.about.data,
             EmailFrequency(profile.email_frequency.data),
+            always_show_noted_posts=profile.always_show_noted_posts.data,
         )
         flash("Your settings are saved.", "success")
         return redirect(url_for(".settings"))
@@ -212,6 +213,7 @@ def profile_form() -> ProfileForm:
             "story": current_user.story,
             "about": current_user.about,
             "email_frequency": current_user.email_frequency.value,
+            "always_show_noted_posts": current_user.always_show_noted_posts,
         }
     )
 

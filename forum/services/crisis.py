@@ -1,0 +1,99 @@
+"""Crisis-aware posting: noticing words of self-harm or suicide before they are published.
+
+The phrases and crisis lines come from ``seed/crisis.toml`` (``CRISIS_FILE``), read once
+when the app starts. Matching reuses the watched words' rule: whole words or phrases, any
+case or script. A match never stops anyone: the author sees the crisis lines first and
+may post anyway, and then moderators are given an urgent item to check in with them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from . import watchwords
+
+# Phones type curly apostrophes: "can’t" must match "can't".
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+# Lines that apply wherever the member lives: shown after the country ones.
+EVERYWHERE = "*"
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    country: str
+    where: str
+    name: str
+    how: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CrisisSettings:
+    phrases: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...]
+    exceptions: tuple[re.Pattern, ...]
+    lines: tuple[CrisisLine, ...]
+
+    def find(self, text: str) -> list[str]:
+        """The crisis phrases in ``text``, in the order the settings list them."""
+        folded = _fold(text)
+        for exception in self.exceptions:
+            folded = exception.sub(" ", folded)
+        return [
+            phrase
+            for phrase, pattern in zip(self.phrases, self.patterns, strict=True)
+            if pattern.search(folded)
+        ]
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+
+
+def _compiled(phrase: str) -> re.Pattern:
+    return re.compile(watchwords.pattern_for(phrase.translate(_APOSTROPHES)))
+
+
+def read_settings(path: Path, country: str) -> CrisisSettings:
+    """Read the crisis file; ``country``'s lines first, then the others, then everywhere's."""
+    with open(path, "rb") as handle:
+        described = tomllib.load(handle)
+    phrases = tuple(dict.fromkeys(described.get("phrases", [])))
+    lines = [CrisisLine(**line) for line in described.get("lines", [])]
+    country = country.upper()
+
+    def place(line: CrisisLine) -> int:
+        if line.country == EVERYWHERE:
+            return 2
+        return 0 if line.country.upper() == country else 1
+
+    return CrisisSettings(
+        phrases=phrases,
+        patterns=tuple(_compiled(phrase) for phrase in phrases),
+        exceptions=tuple(_compiled(phrase) for phrase in described.get("not_crisis", [])),
+        lines=tuple(sorted(lines, key=place)),
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["harbor_crisis"] = read_settings(
+        Path(app.config["CRISIS_FILE"]), app.config["CRISIS_COUNTRY"]
+    )
+
+
+def settings() -> CrisisSettings:
+    return current_app.extensions["harbor_crisis"]
+
+
+def find(text: str) -> list[str]:
+    return settings().find(text)
+
+
+def lines() -> tuple[CrisisLine, ...]:
+    return settings().lines

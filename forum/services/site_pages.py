@@ -1,0 +1,42 @@
+"""The site's own pages that admins edit in place, first written from ``seed/<name>.md``.
+
+Until ``flask seed`` has stored a page, it is read from its seed file, so the crisis
+protocol is there for moderators from the first day.
+"""
+
+from pathlib import Path
+
+from flask import current_app
+
+from ..extensions import db
+from ..markup import render_markdown
+from ..models import SitePage, site_page
+
+CRISIS_PROTOCOL = "crisis-protocol"
+SEEDED = (CRISIS_PROTOCOL,)
+
+
+def seed_file(name: str, seed_path: Path | None = None) -> Path:
+    return Path(seed_path or current_app.config["SEED_PATH"]) / f"{name}.md"
+
+
+def from_seed(name: str, seed_path: Path | None = None) -> SitePage:
+    """A page as its seed file has it (not stored)."""
+    source = seed_file(name, seed_path).read_text(encoding="utf-8").strip()
+    return SitePage(name=name, source=source, html=render_markdown(source))
+
+
+def current(name: str) -> SitePage:
+    """The stored page, or, before it is stored, its seed file's words."""
+    return site_page(name) or from_seed(name)
+
+
+def seed_missing(seed_path: Path) -> int:
+    """Store the seeded pages not stored yet; an admin's edits are never overwritten.
+    Returns how many were added. The caller commits."""
+    added = 0
+    for name in SEEDED:
+        if site_page(name) is None:
+            db.session.add(from_seed(name, seed_path))
+            added += 1
+    return added
