@@ -43,7 +43,22 @@ def is_admin(user: User | None) -> bool:
 
 
 def can_log_in(user: User) -> bool:
-    return not user.is_system and user.password_hash is not None
+    # A remembered member's account is closed: nobody logs in as them, and the password
+    # reset and confirmation links that need a live account stop working too.
+    return not user.is_system and user.password_hash is not None and not is_remembered(user)
+
+
+def is_remembered(user: User) -> bool:
+    """A member who has died, marked by an admin at their family's request."""
+    return user.remembered_at is not None
+
+
+def may_notify(user: User) -> bool:
+    """Whether anything should be added to a member's notifications (and so their email).
+
+    Nothing is kept for the site's own account or for a member who is remembered.
+    """
+    return not user.is_system and not is_remembered(user)
 
 
 def may_email(user: User) -> bool:
@@ -160,7 +175,8 @@ def can_start_conversation(user: User | None, posts_needed: int) -> bool:
 
 
 def can_receive_messages(user: User) -> bool:
-    """Accounts nobody can log in to, or that are suspended, would never read them."""
+    """Accounts nobody can log in to (the site's own, remembered members), or that are
+    suspended, would never read them."""
     return can_log_in(user) and not is_suspended(user)
 
 
@@ -236,9 +252,29 @@ def can_manage_site(user: User | None) -> bool:
 
 
 def can_sanction(actor: User | None, member: User) -> bool:
+    # A remembered member has nothing left to be warned, silenced or suspended about.
     if not is_staff(actor) or member.is_system or member.id == actor.id:
         return False
-    return member.role in SANCTIONABLE_BY[actor.role]
+    return member.role in SANCTIONABLE_BY[actor.role] and not is_remembered(member)
+
+
+def can_change_role(actor: User | None, member: User) -> bool:
+    """Admins set roles; a remembered member keeps the one they had."""
+    return can_manage_site(actor) and not member.is_system and not is_remembered(member)
+
+
+def can_mark_remembered(actor: User | None, member: User) -> bool:
+    """Only admins, at a family's request; never the site's account or oneself."""
+    return (
+        can_manage_site(actor)
+        and not member.is_system
+        and member.id != actor.id
+        and not is_remembered(member)
+    )
+
+
+def can_undo_remembered(actor: User | None, member: User) -> bool:
+    return can_manage_site(actor) and is_remembered(member)
 
 
 def can_see_email(user: User | None) -> bool:

@@ -160,6 +160,8 @@ def recipient(kind: str) -> User:
         user.is_system, user.password_hash = True, None
     elif kind == "suspended":
         user.suspended_until = NOW + timedelta(days=1)
+    elif kind == "remembered":
+        user.remembered_at = NOW
     return user
 
 
@@ -191,6 +193,8 @@ def test_who_may_start_a_conversation(who, approved, allowed):
         ("member", "moderator", False, True),
         ("member", "system", False, False),
         ("member", "suspended", False, False),
+        ("member", "remembered", False, False),
+        ("moderator", "remembered", False, False),
         ("silenced", "member", False, False),
         ("visitor", "member", False, False),
     ],
@@ -254,6 +258,7 @@ def test_only_members_of_a_conversation_read_it(who, membership, allowed):
         ("member", ["member", "member"], {3}, True),
         ("moderator", ["member"], {3}, True),
         ("member", ["suspended"], set(), False),
+        ("member", ["remembered"], set(), False),
         ("silenced", ["member"], set(), False),
     ],
 )
@@ -276,3 +281,42 @@ def test_who_may_write_in_a_conversation(who, others, blocked_by, allowed):
 def test_who_may_report_a_message(who, state, allowed):
     message = Message(id=1, author_id=AUTHOR_ID, state=state)
     assert policy.can_report_message(person(who), message) is allowed
+
+
+# Remembered members
+
+
+@pytest.mark.parametrize(
+    ("kind", "logs_in", "hears", "emailed"),
+    [
+        ("member", True, True, True),
+        ("remembered", False, False, False),
+        ("system", False, False, False),
+        ("suspended", True, True, False),
+    ],
+)
+def test_a_remembered_member_cannot_log_in_hear_or_be_emailed(kind, logs_in, hears, emailed):
+    user = recipient(kind)
+    user.email, user.email_confirmed_at = "someone@example.org", NOW
+    assert policy.can_log_in(user) is logs_in
+    assert policy.may_notify(user) is hears
+    assert policy.may_email(user) is emailed
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "remember", "sanction", "role"),
+    [
+        ("admin", "member", True, True, True),
+        ("admin", "remembered", False, False, False),
+        ("moderator", "member", False, True, False),
+        ("moderator", "remembered", False, False, False),
+        ("member", "member", False, False, False),
+        ("admin", "system", False, False, False),
+    ],
+)
+def test_who_may_remember_sanction_or_promote_whom(who, target, remember, sanction, role):
+    actor, member = person(who), recipient(target)
+    assert policy.can_mark_remembered(actor, member) is remember
+    assert policy.can_sanction(actor, member) is sanction
+    assert policy.can_change_role(actor, member) is role
+    assert policy.can_undo_remembered(actor, member) is (who == "admin" and target == "remembered")

@@ -98,6 +98,10 @@ def recipients_for(names: list[str]) -> tuple[list[models.User], list[str]]:
         elif models.has_blocked(current_user, member):
             problems.append(f"You have blocked {member.username}. Unblock them on their "
                             "profile first if you want to write to them.")  # fmt: skip
+        elif policy.is_remembered(member):
+            problems.append(
+                f"{member.username} is remembered with love here, and can't receive messages."
+            )
         elif not policy.can_message(current_user, member, member.id in they_blocked):
             problems.append(f"{member.username} can't receive messages from you.")
         else:

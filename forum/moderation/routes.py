@@ -16,6 +16,7 @@ from .forms import (
     MoveForm,
     NoteForm,
     ReasonForm,
+    RememberForm,
     RenameForm,
     RequiredReasonForm,
     ResolveForm,
@@ -275,6 +276,7 @@ def member(username: str):
         note_form=NoteForm(),
         reason_form=RequiredReasonForm(),
         role_form=RoleForm(role=member.role.value),
+        remember_form=RememberForm(formdata=None),
         now=utcnow(),
     )
 
@@ -319,13 +321,42 @@ def note(username: str):
 @bp.post("/u/<username>/role")
 def role(username: str):
     member = member_or_404(username)
-    if not policy.can_manage_site(current_user):
+    if not policy.can_change_role(current_user, member):
         abort(403)
     form = RoleForm()
     if not form.validate_on_submit():
         return refused(form, redirect(url_for(".member", username=member.username)))
     moderation.set_role(member, current_user, Role(form.role.data), form.reason.data)
     flash(f"{member.username} is now {form.role.data}.", "success")
+    return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/remember")
+def remember(username: str):
+    """Mark a member as remembered, when their family asks (admins only)."""
+    member = member_or_404(username)
+    if not policy.can_mark_remembered(current_user, member):
+        abort(403)
+    form = RememberForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.mark_remembered(member, current_user, form.remembrance.data, form.dates.data,
+                               form.reason.data)  # fmt: skip
+    flash(f"{member.username} is remembered. Their account is closed; their posts stay.",
+          "success")  # fmt: skip
+    return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/unremember")
+def unremember(username: str):
+    member = member_or_404(username)
+    if not policy.can_undo_remembered(current_user, member):
+        abort(403)
+    form = RequiredReasonForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.undo_remembered(member, current_user, form.reason.data)
+    flash(f"{member.username}'s account is open again.", "success")
     return redirect(url_for(".member", username=member.username))
 
 
