@@ -137,6 +137,7 @@ def test_a_remembered_member_is_not_sanctioned_or_given_a_new_role(client, make)
     assert submit(client, "/mod/u/rosa/warn", {"reason": "x"}).status_code == 403
     assert submit(client, "/mod/u/rosa/suspend", {"reason": "x"}).status_code == 403
     assert submit(client, "/mod/u/rosa/role", {"role": "moderator"}).status_code == 403
+    assert submit(client, "/mod/u/rosa/mentor", {"is_mentor": "y"}).status_code == 403
     # Marking twice does nothing more; nor can an admin mark themselves.
     assert remember(client).status_code == 403
     assert remember(client, username="ada").status_code == 403

@@ -134,6 +134,10 @@ class RememberForm(FlaskForm):
     )
 
 
+class MentorForm(ReasonForm):
+    is_mentor = BooleanField("Peer mentor")
+
+
 class WordForm(FlaskForm):
     phrase = StringField(
         "Word or phrase",

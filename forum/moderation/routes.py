@@ -12,6 +12,7 @@ from .forms import (
     BoardSettingsForm,
     HidePostForm,
     LogFilterForm,
+    MentorForm,
     MergeForm,
     MoveForm,
     NoteForm,
@@ -277,6 +278,7 @@ def member(username: str):
         reason_form=RequiredReasonForm(),
         role_form=RoleForm(role=member.role.value),
         remember_form=RememberForm(formdata=None),
+        mentor_form=MentorForm(formdata=None),
         now=utcnow(),
     )
 
@@ -357,6 +359,20 @@ def unremember(username: str):
         return refused(form, redirect(url_for(".member", username=member.username)))
     moderation.undo_remembered(member, current_user, form.reason.data)
     flash(f"{member.username}'s account is open again.", "success")
+    return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/mentor")
+def mentor(username: str):
+    member = member_or_404(username)
+    if not policy.can_grant_mentor(current_user, member):
+        abort(403)
+    form = MentorForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.set_mentor(member, current_user, form.is_mentor.data, form.reason.data)
+    flash(f"{member.username} is {'now' if form.is_mentor.data else 'no longer'} a peer mentor.",
+          "success")  # fmt: skip
     return redirect(url_for(".member", username=member.username))
 
 

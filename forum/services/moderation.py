@@ -43,7 +43,7 @@ LOG_ACTIONS = (
     "merge", "split", "hide-post", "restore-post", "edit-post", "auto-hide",
     "resolve-dismissed", "resolve-hidden", "resolve-hidden-warned", "approve", "reject",
     "warn", "silence", "suspend", "lift", "note", "watch-word", "unwatch-word", "set-role",
-    "board-approval", "remember", "unremember",
+    "board-approval", "remember", "unremember", "grant-mentor", "revoke-mentor",
 )  # fmt: skip
 
 
@@ -528,7 +528,7 @@ def set_role(member: User, actor: User, role, reason: str = "") -> None:
     db.session.commit()
 
 
-# Remembering members who have died (admins)
+# Remembering members who have died, and peer mentors (admins)
 
 
 def mark_remembered(member: User, actor: User, remembrance: str, dates: str, reason: str) -> None:
@@ -562,6 +562,16 @@ def undo_remembered(member: User, actor: User, reason: str) -> None:
     member.remembered_at = None
     member.remembrance = None
     member.remembrance_dates = None
+    db.session.commit()
+
+
+def set_mentor(member: User, actor: User, is_mentor: bool, reason: str = "") -> None:
+    """Give or take back the peer mentor badge. Taking it back also takes them off /mentors."""
+    _log(actor, "grant-mentor" if is_mentor else "revoke-mentor", reason, subject=member,
+         details={"mentor": [member.is_mentor, is_mentor]})  # fmt: skip
+    member.is_mentor = is_mentor
+    if not is_mentor:
+        member.mentor_listed = False
     db.session.commit()
 
 

@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..auth.forms import usable_email
@@ -66,3 +73,7 @@ class EmailChangeForm(FlaskForm):
         description="We'll send a link to confirm it, and tell your current address.",
     )
     password = PasswordField("Your password")
+
+
+class MentorListingForm(FlaskForm):
+    listed = BooleanField("List me on the peer mentors page, so new members can write to me")
