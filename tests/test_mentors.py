@@ -1,13 +1,13 @@
 """Peer mentors: experienced members an admin gives a badge, who can choose to be listed on
 /mentors so that a new member can write to one of them before they could message anyone
-else."""
+else. A new member's first thread says a mentor may reply."""
 
 from html import unescape
 
 from sqlalchemy import select
 
 from forum.extensions import db
-from forum.models import Conversation, ModerationLog, User
+from forum.models import Conversation, ModerationLog, Post, User
 from forum.services import moderation
 
 from .factories import count, csrf_token, log_in, submit
@@ -134,3 +134,30 @@ def test_the_badge_shows_beside_the_name_at_no_extra_cost(client, make, count_st
     assert after == before == 3  # the visitor's budget in test_pages
     page = client.get(path).text
     assert page.count('<span class="tag tag-mentor">Peer mentor</span>') == 1
+
+
+# A new member's first thread
+
+
+def test_a_new_members_first_thread_says_a_mentor_may_reply(client, make):
+    ana = make.newcomer("ana", confirmed=True)
+    first = make.thread(author=ana, title="Just diagnosed, stage IV")
+    moderation.approve_post(db.session.get(Post, first.first_post_id), make.moderator())
+    second = make.thread(author=ana, title="Questions about scans")
+    assert first.is_authors_first and not second.is_authors_first
+
+    note = 'A <a href="/mentors">peer mentor</a> — someone who has been where'
+    page = client.get(f"/t/{first.id}/{first.slug}").text
+    assert note in page and "a new member's first thread" in unescape(page)
+    log_in(client, ana)
+    page = client.get(f"/t/{first.id}/{first.slug}").text
+    assert "Welcome. A" in page and note in page
+    assert "peer mentor" not in client.get(f"/t/{second.id}/{second.slug}").text
+
+
+def test_only_a_thread_opened_with_someones_first_post_is_welcomed(make):
+    rosa = make.member("rosa")
+    make.reply(make.thread(), author=rosa)
+    assert not make.thread(author=rosa).is_authors_first
+    assert not make.thread(author=make.moderator()).is_authors_first
+    assert make.thread(author=make.member()).is_authors_first
