@@ -43,7 +43,22 @@ def is_admin(user: User | None) -> bool:
 
 
 def can_log_in(user: User) -> bool:
-    return not user.is_system and user.password_hash is not None
+    # A remembered member's account is closed: nobody logs in as them, and the password
+    # reset and confirmation links that need a live account stop working too.
+    return not user.is_system and user.password_hash is not None and not is_remembered(user)
+
+
+def is_remembered(user: User) -> bool:
+    """A member who has died, marked by an admin at their family's request."""
+    return user.remembered_at is not None
+
+
+def may_notify(user: User) -> bool:
+    """Whether anything should be added to a member's notifications (and so their email).
+
+    Nothing is kept for the site's own account or for a member who is remembered.
+    """
+    return not user.is_system and not is_remembered(user)
 
 
 def may_email(user: User) -> bool:
@@ -173,8 +188,21 @@ def can_start_conversation(user: User | None, posts_needed: int) -> bool:
     return is_staff(user) or user.approved_post_count >= posts_needed
 
 
+def can_start_conversation_with(
+    user: User | None, recipients: list[User], posts_needed: int
+) -> bool:
+    """Starting a conversation with these people. A new member who has not yet earned
+    messages may still write to one listed peer mentor: that is what /mentors is for, and
+    a mentor chose to be found. Whether each recipient can receive it is ``can_message``.
+    """
+    if can_start_conversation(user, posts_needed):
+        return True
+    return can_speak(user) and len(recipients) == 1 and is_listed_mentor(recipients[0])
+
+
 def can_receive_messages(user: User) -> bool:
-    """Accounts nobody can log in to, or that are suspended, would never read them."""
+    """Accounts nobody can log in to (the site's own, remembered members), or that are
+    suspended, would never read them."""
     return can_log_in(user) and not is_suspended(user)
 
 
@@ -262,9 +290,64 @@ def can_manage_site(user: User | None) -> bool:
 
 
 def can_sanction(actor: User | None, member: User) -> bool:
+    # A remembered member has nothing left to be warned, silenced or suspended about.
     if not is_staff(actor) or member.is_system or member.id == actor.id:
         return False
-    return member.role in SANCTIONABLE_BY[actor.role]
+    return member.role in SANCTIONABLE_BY[actor.role] and not is_remembered(member)
+
+
+def can_change_role(actor: User | None, member: User) -> bool:
+    """Admins set roles; a remembered member keeps the one they had."""
+    return can_manage_site(actor) and not member.is_system and not is_remembered(member)
+
+
+def can_mark_remembered(actor: User | None, member: User) -> bool:
+    """Only admins, at a family's request; never the site's account or oneself."""
+    return (
+        can_manage_site(actor)
+        and not member.is_system
+        and member.id != actor.id
+        and not is_remembered(member)
+    )
+
+
+def can_undo_remembered(actor: User | None, member: User) -> bool:
+    return can_manage_site(actor) and is_remembered(member)
+
+
+# Peer mentors
+
+
+def can_grant_mentor(actor: User | None, member: User) -> bool:
+    """Admins give (and take back) the peer mentor badge, to living members' accounts."""
+    return (
+        can_manage_site(actor)
+        and not member.is_system
+        and not is_remembered(member)
+        and can_log_in(member)
+    )
+
+
+def shows_mentor_badge(user: User) -> bool:
+    # A remembered mentor's name carries the remembrance instead of an offer to help.
+    return bool(user.is_mentor) and not is_remembered(user)
+
+
+def can_list_as_mentor(user: User | None) -> bool:
+    """The opt-in to /mentors is offered to mentors only."""
+    return is_member(user) and bool(user.is_mentor)
+
+
+def is_listed_mentor(user: User, now: datetime | None = None) -> bool:
+    """Shown on /mentors, and so someone a new member may write to: a mentor who opted
+    in and can read and answer messages (not remembered, suspended or silenced)."""
+    now = now or utcnow()
+    return (
+        bool(user.is_mentor and user.mentor_listed)
+        and can_log_in(user)
+        and not user.is_suspended(now)
+        and not user.is_silenced(now)
+    )
 
 
 def can_see_email(user: User | None) -> bool:

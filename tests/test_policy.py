@@ -160,6 +160,11 @@ def recipient(kind: str) -> User:
         user.is_system, user.password_hash = True, None
     elif kind == "suspended":
         user.suspended_until = NOW + timedelta(days=1)
+    elif kind == "remembered":
+        user.remembered_at = NOW
+    elif kind.startswith("mentor"):
+        # "mentor" is listed on /mentors; "mentor-unlisted" has the badge but did not opt in.
+        user.is_mentor, user.mentor_listed = True, kind == "mentor"
     return user
 
 
@@ -191,6 +196,8 @@ def test_who_may_start_a_conversation(who, approved, allowed):
         ("member", "moderator", False, True),
         ("member", "system", False, False),
         ("member", "suspended", False, False),
+        ("member", "remembered", False, False),
+        ("moderator", "remembered", False, False),
         ("silenced", "member", False, False),
         ("visitor", "member", False, False),
     ],
@@ -254,6 +261,7 @@ def test_only_members_of_a_conversation_read_it(who, membership, allowed):
         ("member", ["member", "member"], {3}, True),
         ("moderator", ["member"], {3}, True),
         ("member", ["suspended"], set(), False),
+        ("member", ["remembered"], set(), False),
         ("silenced", ["member"], set(), False),
     ],
 )
@@ -276,3 +284,89 @@ def test_who_may_write_in_a_conversation(who, others, blocked_by, allowed):
 def test_who_may_report_a_message(who, state, allowed):
     message = Message(id=1, author_id=AUTHOR_ID, state=state)
     assert policy.can_report_message(person(who), message) is allowed
+
+
+def test_a_new_member_may_write_to_one_listed_peer_mentor():
+    newcomer = person("member")
+    newcomer.approved_post_count = 0
+    cases = [
+        (["mentor"], True),
+        (["mentor-unlisted"], False),
+        (["member"], False),
+        (["mentor", "member"], False),
+        ([], False),
+    ]
+    for kinds, allowed in cases:
+        people = [recipient(kind) for kind in kinds]
+        assert policy.can_start_conversation_with(newcomer, people, 3) is allowed, kinds
+    # Members who earned messages write to anyone; silenced ones to nobody.
+    assert policy.can_start_conversation_with(person("member"), [recipient("member")], 3)
+    silenced = person("silenced")
+    silenced.approved_post_count = 0
+    assert not policy.can_start_conversation_with(silenced, [recipient("mentor")], 3)
+
+
+@pytest.mark.parametrize(
+    ("state", "listed"),
+    [
+        ("listed", True),
+        ("unlisted", False),
+        ("remembered", False),
+        ("suspended", False),
+        ("silenced", False),
+        ("no badge", False),
+    ],
+)
+def test_which_mentors_are_listed(state, listed):
+    mentor = recipient("mentor")
+    if state == "unlisted":
+        mentor.mentor_listed = False
+    elif state == "remembered":
+        mentor.remembered_at = NOW
+    elif state == "suspended":
+        mentor.suspended_until = NOW + timedelta(days=1)
+    elif state == "silenced":
+        mentor.silenced_until = NOW + timedelta(days=1)
+    elif state == "no badge":
+        mentor.is_mentor = False
+    assert policy.is_listed_mentor(mentor, NOW) is listed
+
+
+# Remembered members
+
+
+@pytest.mark.parametrize(
+    ("kind", "logs_in", "hears", "emailed"),
+    [
+        ("member", True, True, True),
+        ("remembered", False, False, False),
+        ("system", False, False, False),
+        ("suspended", True, True, False),
+    ],
+)
+def test_a_remembered_member_cannot_log_in_hear_or_be_emailed(kind, logs_in, hears, emailed):
+    user = recipient(kind)
+    user.email, user.email_confirmed_at = "someone@example.org", NOW
+    assert policy.can_log_in(user) is logs_in
+    assert policy.may_notify(user) is hears
+    assert policy.may_email(user) is emailed
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "remember", "sanction", "role", "mentor"),
+    [
+        ("admin", "member", True, True, True, True),
+        ("admin", "remembered", False, False, False, False),
+        ("moderator", "member", False, True, False, False),
+        ("moderator", "remembered", False, False, False, False),
+        ("member", "member", False, False, False, False),
+        ("admin", "system", False, False, False, False),
+    ],
+)
+def test_who_may_remember_sanction_or_promote_whom(who, target, remember, sanction, role, mentor):
+    actor, member = person(who), recipient(target)
+    assert policy.can_mark_remembered(actor, member) is remember
+    assert policy.can_sanction(actor, member) is sanction
+    assert policy.can_change_role(actor, member) is role
+    assert policy.can_grant_mentor(actor, member) is mentor
+    assert policy.can_undo_remembered(actor, member) is (who == "admin" and target == "remembered")

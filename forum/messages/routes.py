@@ -10,7 +10,7 @@ from ..services.posting import BlockedWords
 from ..text import NUL, clean_line
 from ..threads.forms import ReportForm
 from . import bp
-from .forms import MessageReplyForm, NewConversationForm, recipient_names
+from .forms import MOST_RECIPIENTS, MessageReplyForm, NewConversationForm, recipient_names
 
 CONVERSATIONS_PER_PAGE = 30
 MESSAGES_PER_PAGE = 50
@@ -55,21 +55,25 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if not policy.can_start_conversation(current_user, posts_needed()):
+    form = NewConversationForm()
+    if not form.is_submitted() and request.args.get("to"):
+        form.to.data = clean_line(request.args["to"].replace(NUL, ""))[:400]
+    if not may_offer_form(recipient_names(form.to.data), form.is_submitted()):
         silenced = not policy.can_speak(current_user)
         return render_template(
             "messages/not_yet.html", posts_needed=posts_needed(), silenced=silenced
         ), 403
-    form = NewConversationForm()
-    if not form.is_submitted() and request.args.get("to"):
-        form.to.data = clean_line(request.args["to"].replace(NUL, ""))[:400]
     if form.validate_on_submit() and not form.edit_words.data:
         recipients, problems = recipients_for(recipient_names(form.to.data))
         form.to.errors = problems
         text = f"{form.subject.data}\n{form.body.data}"
-        if not problems and form.pauses_for(posting.crisis_words(current_user, text)):
+        if not problems and not policy.can_start_conversation_with(
+            current_user, recipients, posts_needed()
+        ):
+            form.to.errors.append(MENTORS_ONLY)
+        elif not problems and form.pauses_for(posting.crisis_words(current_user, text)):
             return render_template("messages/new.html", form=form, crisis_lines=crisis.lines())
-        if not problems:
+        elif not problems:
             try:
                 conversation = messaging.start_conversation(
                     current_user, recipients, form.subject.data, form.body.data
@@ -80,6 +84,24 @@ def new():
                 flash("Your message is sent.", "success")
                 return redirect(conversation_url(conversation.id))
     return render_template("messages/new.html", form=form)
+
+
+MENTORS_ONLY = (
+    "Until you have shared a few posts on the boards, you can write to one peer mentor at "
+    "a time. Please leave just their name here."
+)
+
+
+def may_offer_form(names: list[str], submitted: bool) -> bool:
+    """Whether to offer the form at all: to members who have earned messages, and to a new
+    member writing to a peer mentor. If such a member adds other names to the mentor's,
+    the form comes back with their words kept and says why it can't go."""
+    if policy.can_start_conversation(current_user, posts_needed()):
+        return True
+    named = models.members_named(names[:MOST_RECIPIENTS])
+    if submitted and policy.can_speak(current_user):
+        return any(policy.is_listed_mentor(member) for member in named)
+    return policy.can_start_conversation_with(current_user, named, posts_needed())
 
 
 def recipients_for(names: list[str]) -> tuple[list[models.User], list[str]]:
@@ -101,6 +123,9 @@ def recipients_for(names: list[str]) -> tuple[list[models.User], list[str]]:
         elif models.has_blocked(current_user, member):
             problems.append(f"You have blocked {member.username}. Unblock them on their "
                             "profile first if you want to write to them.")  # fmt: skip
+        elif policy.is_remembered(member):
+            problems.append(f"{member.username} is remembered with love here, and can't "
+                            "receive messages.")  # fmt: skip
         elif not policy.can_message(current_user, member, member.id in they_blocked):
             problems.append(f"{member.username} can't receive messages from you.")
         else:

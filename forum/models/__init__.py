@@ -71,6 +71,7 @@ from .queries import (
     has_blocked,
     held_posts,
     latest_posts,
+    listed_mentors,
     log_entries,
     log_entries_for_post,
     member_by_username,

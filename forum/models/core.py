@@ -116,6 +116,15 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None]
     # Posts with a content note open by themselves instead of waiting for a click.
     always_show_noted_posts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A member who has died, marked by an admin when their family asks: the account is
+    # closed to logins, mail and messages, and the profile shows the family's words.
+    remembered_at: Mapped[datetime | None]
+    remembrance: Mapped[str | None] = mapped_column(String(200))
+    # Free text the family chose, e.g. "1961 – 2026".
+    remembrance_dates: Mapped[str | None] = mapped_column(String(60))
+    # Granted by admins to experienced members; listed on /mentors only if they opt in.
+    is_mentor: Mapped[bool] = mapped_column(default=False)
+    mentor_listed: Mapped[bool] = mapped_column(default=False)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author", lazy="raise_on_sql")
 
@@ -146,6 +155,10 @@ class User(UserMixin, db.Model):
 
     def is_suspended(self, now: datetime) -> bool:
         return self.suspended_until is not None and self.suspended_until > now
+
+    @property
+    def is_remembered(self) -> bool:
+        return self.remembered_at is not None
 
     @property
     def avatar_colour(self) -> int:
@@ -209,6 +222,9 @@ class Thread(db.Model):
     )
     # Identifies threads that `flask seed` owns (e.g. "guides/01-when-it-returns").
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Opened with its author's very first post: the page welcomes them and mentions that
+    # a peer mentor may reply. Set once, when the thread is started.
+    is_authors_first: Mapped[bool] = mapped_column(default=False)
 
     board: Mapped[Board] = relationship(lazy="raise_on_sql")
     author: Mapped[User] = relationship(lazy="raise_on_sql")

@@ -1,8 +1,9 @@
 """The read queries pages use, each loading what its page shows in one statement."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
@@ -16,7 +17,7 @@ from .community import (
     ThreadRead,
     ThreadWatch,
 )
-from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User
+from .core import Board, Post, PostRevision, PostState, Thread, ThreadState, User, utcnow
 from .messages import Block, Conversation, ConversationMember, Message
 from .moderation import (
     Case,
@@ -686,3 +687,28 @@ def has_blocked(blocker: User | None, blocked: User) -> bool:
     if blocker is None or not blocker.is_authenticated:
         return False
     return bool(blocked_among(blocker, [blocked.id]))
+
+
+MOST_MENTORS_LISTED = 200
+
+
+def listed_mentors(now: datetime | None = None) -> list[User]:
+    """Peer mentors who chose to be listed and can answer: not remembered, suspended or
+    silenced (the same rule as ``policy.is_listed_mentor``), by username."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.is_mentor.is_(True),
+                User.mentor_listed.is_(True),
+                User.is_system.is_(False),
+                User.password_hash.is_not(None),
+                User.remembered_at.is_(None),
+                or_(User.suspended_until.is_(None), User.suspended_until <= now),
+                or_(User.silenced_until.is_(None), User.silenced_until <= now),
+            )
+            .order_by(User.username_key)
+            .limit(MOST_MENTORS_LISTED)
+        )
+    )

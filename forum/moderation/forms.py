@@ -24,12 +24,14 @@ DURATIONS = [("24", "1 day"), ("72", "3 days"), ("168", "1 week"), ("720", "30 d
              ("0", "Until lifted")]  # fmt: skip
 
 
-def reason_field(required: bool = False, label: str = "Reason") -> TextAreaField:
+def reason_field(
+    required: bool = False, label: str = "Reason", id: str | None = None
+) -> TextAreaField:
     validators = [refuse_nul, Length(max=REASON_MAX_LENGTH)]
     if required:
         validators.insert(0, NotBlank("Please give a reason: it goes in the log."))
     return TextAreaField(
-        label, filters=[clean_multiline], validators=validators,
+        label, filters=[clean_multiline], validators=validators, id=id,
         description=None if required else "Optional; kept in the moderation log.",
     )  # fmt: skip
 
@@ -143,6 +145,28 @@ class DeleteAccountForm(RequiredReasonForm):
         ),
         validators=[InputRequired("Please choose what happens to their posts.")],
     )
+
+
+class RememberForm(FlaskForm):
+    remembrance = StringField(
+        "A line from the family (shown on the profile)",
+        filters=[clean_line],
+        validators=[refuse_nul, Length(max=200)],
+        description="Optional; for example “Forever loved. Sharing her strength with us.”",
+    )
+    dates = StringField(
+        "Dates, as the family would like them shown",
+        filters=[clean_line],
+        validators=[refuse_nul, Length(max=60)],
+        description="Optional; for example “1961 – 2026”.",
+    )
+    reason = reason_field(
+        required=True, label="Who asked, and how (private, kept in the log)", id="remember-reason"
+    )
+
+
+class MentorForm(ReasonForm):
+    is_mentor = BooleanField("Peer mentor")
 
 
 class WordForm(FlaskForm):

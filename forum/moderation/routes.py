@@ -14,10 +14,12 @@ from .forms import (
     DeleteAccountForm,
     HidePostForm,
     LogFilterForm,
+    MentorForm,
     MergeForm,
     MoveForm,
     NoteForm,
     ReasonForm,
+    RememberForm,
     RenameForm,
     RequiredReasonForm,
     ResolveForm,
@@ -297,6 +299,8 @@ def member(username: str):
         reason_form=RequiredReasonForm(),
         role_form=RoleForm(role=member.role.value),
         delete_form=DeleteAccountForm(),
+        remember_form=RememberForm(formdata=None),
+        mentor_form=MentorForm(formdata=None),
         now=utcnow(),
     )
 
@@ -341,7 +345,7 @@ def note(username: str):
 @bp.post("/u/<username>/role")
 def role(username: str):
     member = member_or_404(username)
-    if not policy.can_manage_site(current_user):
+    if not policy.can_change_role(current_user, member):
         abort(403)
     form = RoleForm()
     if not form.validate_on_submit():
@@ -365,6 +369,49 @@ def delete_account(username: str):
     )
     flash("The account is deleted.", "success")
     return redirect(url_for(".home"))
+
+
+@bp.post("/u/<username>/remember")
+def remember(username: str):
+    """Mark a member as remembered, when their family asks (admins only)."""
+    member = member_or_404(username)
+    if not policy.can_mark_remembered(current_user, member):
+        abort(403)
+    form = RememberForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.mark_remembered(member, current_user, form.remembrance.data, form.dates.data,
+                               form.reason.data)  # fmt: skip
+    flash(f"{member.username} is remembered. Their account is closed; their posts stay.",
+          "success")  # fmt: skip
+    return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/unremember")
+def unremember(username: str):
+    member = member_or_404(username)
+    if not policy.can_undo_remembered(current_user, member):
+        abort(403)
+    form = RequiredReasonForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.undo_remembered(member, current_user, form.reason.data)
+    flash(f"{member.username}'s account is open again.", "success")
+    return redirect(url_for(".member", username=member.username))
+
+
+@bp.post("/u/<username>/mentor")
+def mentor(username: str):
+    member = member_or_404(username)
+    if not policy.can_grant_mentor(current_user, member):
+        abort(403)
+    form = MentorForm()
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".member", username=member.username)))
+    moderation.set_mentor(member, current_user, form.is_mentor.data, form.reason.data)
+    flash(f"{member.username} is {'now' if form.is_mentor.data else 'no longer'} a peer mentor.",
+          "success")  # fmt: skip
+    return redirect(url_for(".member", username=member.username))
 
 
 # The log

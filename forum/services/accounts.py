@@ -225,6 +225,12 @@ def update_profile(
     db.session.commit()
 
 
+def set_mentor_listed(user: User, listed: bool) -> None:
+    """A peer mentor's own choice to be found on /mentors."""
+    user.mentor_listed = listed
+    db.session.commit()
+
+
 def change_password(user: User, current: str, new: str) -> bool:
     """Set a new password if the current one is right; every other session then ends."""
     if not user.check_password(current):

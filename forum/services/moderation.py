@@ -19,6 +19,7 @@ from ..models import (
     Message,
     MessageState,
     ModerationLog,
+    OutboxEmail,
     Post,
     PostState,
     Report,
@@ -44,7 +45,8 @@ LOG_ACTIONS = (
     "merge", "split", "hide-post", "restore-post", "edit-post", "auto-hide",
     "resolve-dismissed", "resolve-hidden", "resolve-hidden-warned", "approve", "reject",
     "warn", "silence", "suspend", "lift", "note", "watch-word", "unwatch-word", "set-role",
-    "board-approval", "content-note", "edit-page",
+    "board-approval", "content-note", "edit-page", "remember", "unremember",
+    "grant-mentor", "revoke-mentor", "delete-account",
 )  # fmt: skip
 
 
@@ -593,6 +595,53 @@ def edit_site_page(name: str, source: str, actor: User, reason: str = "") -> Sit
          details={"page": name, "characters": [len(before), len(source)]})  # fmt: skip
     db.session.commit()
     return page
+
+
+# Remembering members who have died, and peer mentors (admins)
+
+
+def mark_remembered(member: User, actor: User, remembrance: str, dates: str, reason: str) -> None:
+    """Close a member's account in remembrance, at their family's request.
+
+    Their posts stay exactly as they were. A new session token ends every session and
+    remember-me cookie at once, and email still waiting for them is never sent. The
+    reason (who asked) is kept in the log; the family's contact details belong elsewhere.
+    """
+    now = utcnow()
+    member.remembered_at = now
+    member.remembrance = remembrance or None
+    member.remembrance_dates = dates or None
+    member.session_token = User.new_token()
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.user_id == member.id, OutboxEmail.sent_at.is_(None),
+               OutboxEmail.given_up_at.is_(None))
+        .values(given_up_at=now, last_error="Not sent: the member is remembered.")
+    )  # fmt: skip
+    _log(actor, "remember", reason, subject=member,
+         details={"remembrance": remembrance, "dates": dates})  # fmt: skip
+    db.session.commit()
+
+
+def undo_remembered(member: User, actor: User, reason: str) -> None:
+    """Reopen the account (a mistake, or the family changed their mind): login works again
+    with the same password, and mail and messages reach them as before."""
+    before = {"remembrance": member.remembrance, "dates": member.remembrance_dates}
+    _log(actor, "unremember", reason, subject=member, details=before)
+    member.remembered_at = None
+    member.remembrance = None
+    member.remembrance_dates = None
+    db.session.commit()
+
+
+def set_mentor(member: User, actor: User, is_mentor: bool, reason: str = "") -> None:
+    """Give or take back the peer mentor badge. Taking it back also takes them off /mentors."""
+    _log(actor, "grant-mentor" if is_mentor else "revoke-mentor", reason, subject=member,
+         details={"mentor": [member.is_mentor, is_mentor]})  # fmt: skip
+    member.is_mentor = is_mentor
+    if not is_mentor:
+        member.mentor_listed = False
+    db.session.commit()
 
 
 def set_board_approval(board: Board, actor: User, required: bool, reason: str = "") -> None:

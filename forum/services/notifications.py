@@ -38,7 +38,13 @@ def notify(
     post: Post | None = None,
     conversation: Conversation | None = None,
 ) -> None:
-    """Add a notification, count it unread, and email it to those who want every one."""
+    """Add a notification, count it unread, and email it to those who want every one.
+
+    Nothing is added for a member who is remembered (or for the site's own account),
+    whoever calls: this is the one door every notification goes through.
+    """
+    if not policy.may_notify(member):
+        return
     notification = Notification(
         user_id=member.id,
         kind=kind,
@@ -122,7 +128,12 @@ def _members_named(usernames: list[str]) -> list[User]:
 
 
 def _can_hear(member: User, thread: Thread) -> bool:
-    return policy.is_member(member) and policy.can_see_thread(member, thread)
+    # A mention of a remembered member still links to their profile, but tells nobody.
+    return (
+        policy.is_member(member)
+        and policy.may_notify(member)
+        and policy.can_see_thread(member, thread)
+    )
 
 
 def _describe(reason: str, author: User, thread: Thread, board: Board) -> str:
@@ -142,6 +153,9 @@ def notify_reaction(post: Post, reactor: User) -> None:
     """
     author = db.session.get(User, post.author_id)
     if post.author_id == reactor.id or not policy.is_member(author):
+        return
+    if not policy.may_notify(author):
+        # Support for a remembered member's words is still shown under the post.
         return
     if blocked_by([author.id], reactor.id):
         return

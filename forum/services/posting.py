@@ -68,6 +68,7 @@ def start_thread(
         title=title,
         slug=thread_slug(title),
         state=ThreadState.HELD if screening.hold else ThreadState.VISIBLE,
+        is_authors_first=_is_first_words(author),
         **thread_fields,
     )
     db.session.add(thread)
@@ -96,6 +97,15 @@ def reply(thread: Thread, author: User, body: str, content_note: str | None = No
     reading.note_read_upto(author, thread, post.number)
     db.session.commit()
     return post
+
+
+def _is_first_words(author: User) -> bool:
+    """Whether a new thread opens with the author's first post ever (held, deleted and
+    rejected ones count too): one indexed look-up, made once, when the thread starts.
+    Staff and the site's own account are not newcomers to welcome."""
+    if policy.is_staff(author) or author.is_system:
+        return False
+    return db.session.scalar(select(Post.id).where(Post.author_id == author.id).limit(1)) is None
 
 
 class _Screening:

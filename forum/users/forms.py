@@ -1,5 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..auth.forms import usable_email
@@ -89,3 +96,7 @@ class DeleteAccountForm(FlaskForm):
         "I understand that this cannot be undone",
         validators=[InputRequired("Please tick this box to confirm.")],
     )
+
+
+class MentorListingForm(FlaskForm):
+    listed = BooleanField("List me on the peer mentors page, so new members can write to me")

@@ -19,7 +19,13 @@ from ..navigation import safe_next
 from ..services import accounts, member_data, messaging, moderation
 from ..services import notifications as notices
 from . import bp
-from .forms import DeleteAccountForm, EmailChangeForm, PasswordForm, ProfileForm
+from .forms import (
+    DeleteAccountForm,
+    EmailChangeForm,
+    MentorListingForm,
+    PasswordForm,
+    ProfileForm,
+)
 
 RECENT_POSTS = 20
 RECENT_THREADS = 10
@@ -45,10 +51,28 @@ def profile(username: str):
 
 def can_message(member: models.User) -> bool:
     """Whether to offer "Message": only when sending would be allowed."""
-    if not policy.can_start_conversation(current_user, current_app.config["MESSAGES_AFTER_POSTS"]):
+    posts_needed = current_app.config["MESSAGES_AFTER_POSTS"]
+    if not policy.can_start_conversation_with(current_user, [member], posts_needed):
         return False
     blocked_by_member = bool(models.blockers_of(current_user, [member.id]))
     return policy.can_message(current_user, member, blocked_by_recipient=blocked_by_member)
+
+
+@bp.get("/mentors")
+def mentors():
+    """Peer mentors who offered to be found, so a new member can write to one."""
+    if not policy.is_member(current_user):
+        return render_template("users/mentors.html", mentors=[], may_message=set())
+    listed = models.listed_mentors()
+    posts_needed = current_app.config["MESSAGES_AFTER_POSTS"]
+    blocked_by = models.blockers_of(current_user, [mentor.id for mentor in listed])
+    may_message = {
+        mentor.id
+        for mentor in listed
+        if policy.can_start_conversation_with(current_user, [mentor], posts_needed)
+        and policy.can_message(current_user, mentor, mentor.id in blocked_by)
+    }
+    return render_template("users/mentors.html", mentors=listed, may_message=may_message)
 
 
 @bp.post("/u/<username>/<any(block, unblock):action>")
@@ -155,6 +179,19 @@ def settings():
     return settings_page(profile=profile)
 
 
+@bp.post("/settings/mentor")
+@login_required
+def mentor_listing():
+    if not policy.can_list_as_mentor(current_user):
+        abort(403)
+    form = MentorListingForm()
+    if form.validate_on_submit():
+        accounts.set_mentor_listed(current_user, form.listed.data)
+        flash("You are listed on the peer mentors page. Thank you." if form.listed.data
+              else "You are no longer listed on the peer mentors page.", "success")  # fmt: skip
+    return redirect(url_for(".settings"))
+
+
 @bp.post("/settings/password")
 @login_required
 def change_password():
@@ -190,6 +227,7 @@ def settings_page(profile=None, password=None, email=None):
         profile=profile or profile_form(),
         password=password or PasswordForm(formdata=None),
         email=email or EmailChangeForm(formdata=None),
+        mentor=MentorListingForm(formdata=None, data={"listed": current_user.mentor_listed}),
     )
 
 
