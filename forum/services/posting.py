@@ -56,8 +56,13 @@ def thread_slug(title: str) -> str:
     return slugify(title, max_length=SLUG_MAX_LENGTH, word_boundary=True) or "thread"
 
 
-def start_thread(board: Board, author: User, title: str, body: str, **thread_fields) -> Post:
-    """Open a thread in ``board`` and return its first post (held, if it must wait)."""
+def start_thread(
+    board: Board, author: User, title: str, body: str, anonymous: bool = False, **thread_fields
+) -> Post:
+    """Open a thread in ``board`` and return its first post (held, if it must wait).
+
+    ``anonymous`` shows it as "A member"'s; the caller checks the board allows it.
+    """
     screening = _screen(author, board, f"{title}\n{body}")
     thread = Thread(
         board=board,
@@ -65,11 +70,12 @@ def start_thread(board: Board, author: User, title: str, body: str, **thread_fie
         title=title,
         slug=thread_slug(title),
         state=ThreadState.HELD if screening.hold else ThreadState.VISIBLE,
+        is_anonymous=anonymous,
         **thread_fields,
     )
     db.session.add(thread)
     db.session.flush()
-    post = _add_post(thread, author, body, held=screening.hold)
+    post = _add_post(thread, author, body, held=screening.hold, anonymous=anonymous)
     if not screening.hold:
         db.session.execute(
             update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
@@ -81,10 +87,10 @@ def start_thread(board: Board, author: User, title: str, body: str, **thread_fie
     return post
 
 
-def reply(thread: Thread, author: User, body: str) -> Post:
+def reply(thread: Thread, author: User, body: str, anonymous: bool = False) -> Post:
     board = db.session.get(Board, thread.board_id)
     screening = _screen(author, board, body)
-    post = _add_post(thread, author, body, held=screening.hold)
+    post = _add_post(thread, author, body, held=screening.hold, anonymous=anonymous)
     _flag_if_watched(post, screening)
     community.clear_draft(author, thread=thread)
     # Whoever replies has read the thread up to their own words.
@@ -116,7 +122,9 @@ def _flag_if_watched(post: Post, screening: _Screening) -> None:
         flag_post(post, f"Watched words: {', '.join(screening.flagged)}")
 
 
-def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Post:
+def _add_post(
+    thread: Thread, author: User, body: str, held: bool = False, anonymous: bool = False
+) -> Post:
     # Claiming the next number with an UPDATE locks the thread's row on PostgreSQL, so
     # concurrent replies queue up instead of racing for the same number.
     number = db.session.execute(
@@ -134,6 +142,7 @@ def _add_post(thread: Thread, author: User, body: str, held: bool = False) -> Po
         html=render_post(body),
         state=PostState.HELD if held else PostState.VISIBLE,
         created_at=now,
+        is_anonymous=anonymous,
     )
     db.session.add(post)
     db.session.flush()
@@ -169,9 +178,11 @@ def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) ->
             .where(Board.id == thread.board_id)
             .values(post_count=Board.post_count + 1, last_post_id=post.id)
         )
-    db.session.execute(
-        update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
-    )
+    if not post.is_anonymous:
+        # A profile's count would otherwise tick up as an anonymous post appears.
+        db.session.execute(
+            update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
+        )
 
 
 def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | None:
@@ -338,6 +349,10 @@ def recount_member(user: User) -> None:
     user.post_count = db.session.scalar(
         select(func.count())
         .select_from(Post)
-        .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+        .where(
+            Post.author_id == user.id,
+            Post.state == PostState.VISIBLE,
+            Post.is_anonymous.is_(False),
+        )
     )
     db.session.flush()

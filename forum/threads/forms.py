@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..config import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -7,16 +7,21 @@ from ..forms import body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES
 from ..text import clean_line, clean_multiline
 
+ANONYMOUS_LABEL = "Post as ‘A member’ (your name is hidden from other members)"
+
 
 class NewThreadForm(FlaskForm):
     title = title_field()
     body = body_field()
+    # Only offered, and only honoured, on boards that allow it.
+    anonymous = BooleanField(ANONYMOUS_LABEL)
     # The Preview button: show the post as it will look, without sending it.
     preview = SubmitField("Preview")
 
 
 class ReplyForm(FlaskForm):
     body = body_field("Your reply")
+    anonymous = BooleanField(ANONYMOUS_LABEL)
     preview = SubmitField("Preview")
 
 
