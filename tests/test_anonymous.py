@@ -205,6 +205,10 @@ def test_hide_and_warn_reaches_the_real_author_without_naming_them(client, app, 
     )
     entry = db.session.scalar(select(ModerationLog).where(ModerationLog.post_id == answer.id))
     assert entry.action == "resolve-hidden-warned" and entry.subject_id is None
+    # Hiding the whole anonymous thread does not name its author in the log either.
+    submit(client, f"/mod/t/{world['thread'].id}/hide", {"reason": "Off topic"})
+    entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "hide-thread"))
+    assert entry.subject_id is None
     assert_unnamed(client.get("/mod/log").text, "/mod/log")
 
 

@@ -96,8 +96,10 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
     state = ThreadState.HIDDEN if hidden else ThreadState.VISIBLE
+    # An anonymous thread's author stays unnamed in the log, as for anonymous posts.
+    subject = None if thread.is_anonymous else _author(thread)
     _log(actor, "hide-thread" if hidden else "restore-thread", reason, thread=thread,
-         subject=_author(thread), details={"state": [thread.state.value, state.value]})  # fmt: skip
+         subject=subject, details={"state": [thread.state.value, state.value]})  # fmt: skip
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
     searching.index_thread(thread)
