@@ -2,10 +2,12 @@
 
 import logging
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import policy
 from .request_log import loggable_path
 
 log = logging.getLogger(__name__)
@@ -79,3 +81,18 @@ def words_kept_page(heading: str, explanation: str, next_url: str, next_label: s
         next_url=next_url,
         next_label=next_label,
     ), status
+
+
+MEMBERS_ONLY = (
+    "That board is for members only, so that people can talk more freely. "
+    "Please log in (or join) to read it."
+)
+
+
+def board_refusal(board):
+    """Someone may not read this board: a visitor at a members' board is asked, gently,
+    to log in; anyone else finds nothing there, as if it did not exist."""
+    if policy.may_log_in_to_read(current_user, board):
+        flash(MEMBERS_ONLY, "info")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(404)

@@ -5,7 +5,7 @@ inline scripts, handlers or style attributes anywhere in the templates, so an in
 ``<script>`` or ``onerror=`` would not run even if it slipped past the sanitiser.
 """
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, make_response, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -42,4 +42,15 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    return response
+
+
+def noindex_if(hidden: bool, page) -> Response:
+    """The page, with the header that keeps it out of search engines when asked.
+
+    The page's own <meta name="robots"> says the same, for engines that read only that.
+    """
+    response = make_response(page)
+    if hidden:
+        response.headers["X-Robots-Tag"] = "noindex"
     return response

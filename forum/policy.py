@@ -8,10 +8,12 @@ from datetime import datetime
 
 from .models import (
     Board,
+    BoardVisibility,
     ConversationMember,
     Message,
     Post,
     PostState,
+    ReactionKind,
     Role,
     Thread,
     ThreadState,
@@ -83,8 +85,44 @@ def can_speak(user: User | None, now: datetime | None = None) -> bool:
 
 # Reading
 
+VISITORS_READ = frozenset({BoardVisibility.PUBLIC})
+MEMBERS_READ = frozenset({BoardVisibility.PUBLIC, BoardVisibility.MEMBERS})
+STAFF_READ = frozenset(BoardVisibility)
+
+
+def readable_visibilities(user: User | None) -> frozenset[BoardVisibility]:
+    """Which kinds of board this person may read: the one rule behind every board check.
+
+    Lists of posts and threads filter by it in SQL (models.readable_boards_clause);
+    single pages ask can_read_board.
+    """
+    if is_staff(user):
+        return STAFF_READ
+    return MEMBERS_READ if is_member(user) else VISITORS_READ
+
+
+def can_read_board(user: User | None, board: Board) -> bool:
+    return board.visibility in readable_visibilities(user)
+
+
+def may_log_in_to_read(user: User | None, board: Board) -> bool:
+    """A visitor at a members' board is asked to log in (kindly), not told it isn't there."""
+    return not is_member(user) and board.visibility in MEMBERS_READ
+
+
+def has_feed(board: Board) -> bool:
+    """Feeds are read by programs without a login: only public boards have them."""
+    return can_read_board(None, board)
+
+
+def is_hidden_from_search_engines(board: Board) -> bool:
+    return board.noindex or board.visibility is not BoardVisibility.PUBLIC
+
 
 def can_see_thread(user: User | None, thread: Thread) -> bool:
+    """Needs the thread's board loaded (every query that loads a thread to show joins it)."""
+    if not can_read_board(user, thread.board):
+        return False
     if thread.state is ThreadState.VISIBLE:
         return True
     return is_staff(user) or (is_member(user) and user.id == thread.author_id)
@@ -109,8 +147,21 @@ def shows_placeholder(user: User | None, post: Post) -> bool:
 # Writing
 
 
-def can_start_thread(user: User | None, board: Board | None = None) -> bool:
-    return can_speak(user)
+def can_start_thread(user: User | None, board: Board) -> bool:
+    return can_speak(user) and can_read_board(user, board)
+
+
+def can_post_anonymously(user: User | None, board: Board) -> bool:
+    return board.allows_anonymous and is_member(user)
+
+
+# The gentlest ways to say "I'm with you", for boards where members remember someone.
+GENTLE_REACTIONS = (ReactionKind.LOVE, ReactionKind.THINKING_OF_YOU)
+
+
+def reaction_kinds(board: Board) -> tuple[ReactionKind, ...]:
+    """The support reactions a board offers: "Helpful" or "Me too" would jar on some."""
+    return GENTLE_REACTIONS if board.is_gentle else tuple(ReactionKind)
 
 
 def can_reply(user: User | None, thread: Thread) -> bool:
@@ -348,6 +399,19 @@ def is_listed_mentor(user: User, now: datetime | None = None) -> bool:
         and not user.is_suspended(now)
         and not user.is_silenced(now)
     )
+
+
+def can_reveal_author(user: User | None, post: Post) -> bool:
+    """Staff may learn who wrote an anonymous post, one post at a time, with a logged reason."""
+    return is_staff(user) and post.is_anonymous
+
+
+def shows_author_to(user: User | None, post: Post) -> bool:
+    """Whether a page may name the post's author to this reader: never for an anonymous
+    post, except to its author (who sees "A member (you)")."""
+    if not post.is_anonymous:
+        return True
+    return is_member(user) and user.id == post.author_id
 
 
 def can_see_email(user: User | None) -> bool:

@@ -8,6 +8,7 @@ from flask_login import AnonymousUserMixin
 from forum import policy
 from forum.models import (
     Board,
+    BoardVisibility,
     ConversationMember,
     Message,
     MessageState,
@@ -40,8 +41,9 @@ def person(kind: str) -> User | AnonymousUserMixin:
     return user
 
 
-def a_thread(state=ThreadState.VISIBLE, locked=False) -> Thread:
-    return Thread(id=1, author_id=AUTHOR_ID, state=state, is_locked=locked)
+def a_thread(state=ThreadState.VISIBLE, locked=False, visibility=BoardVisibility.PUBLIC) -> Thread:
+    board = Board(id=1, visibility=visibility)
+    return Thread(id=1, author_id=AUTHOR_ID, state=state, is_locked=locked, board=board)
 
 
 def a_post(state=PostState.VISIBLE) -> Post:
@@ -77,6 +79,77 @@ def test_who_may_reply(who, locked, allowed):
 )
 def test_who_may_see_a_thread(who, state, allowed):
     assert policy.can_see_thread(person(who), a_thread(state)) is allowed
+
+
+PUBLIC, MEMBERS, STAFF = BoardVisibility.PUBLIC, BoardVisibility.MEMBERS, BoardVisibility.STAFF
+
+
+@pytest.mark.parametrize(
+    ("who", "visibility", "allowed"),
+    [
+        ("visitor", PUBLIC, True),
+        ("visitor", MEMBERS, False),
+        ("visitor", STAFF, False),
+        ("member", MEMBERS, True),
+        ("silenced", MEMBERS, True),
+        ("member", STAFF, False),
+        ("author", STAFF, False),  # their own thread, moved to a staff board
+        ("moderator", STAFF, True),
+        ("admin", STAFF, True),
+    ],
+)
+def test_who_may_read_a_board_and_its_threads(who, visibility, allowed):
+    thread = a_thread(visibility=visibility)
+    assert policy.can_read_board(person(who), thread.board) is allowed
+    assert policy.can_see_thread(person(who), thread) is allowed
+    speaks = who not in ("visitor", "silenced")
+    assert policy.can_reply(person(who), thread) is (allowed and speaks)
+
+
+@pytest.mark.parametrize(
+    ("who", "visibility", "asked_to_log_in"),
+    [("visitor", MEMBERS, True), ("visitor", STAFF, False), ("member", STAFF, False)],
+)
+def test_only_visitors_at_members_boards_are_asked_to_log_in(who, visibility, asked_to_log_in):
+    board = Board(visibility=visibility)
+    assert policy.may_log_in_to_read(person(who), board) is asked_to_log_in
+
+
+@pytest.mark.parametrize(
+    ("visibility", "noindex", "hidden", "feed"),
+    [
+        (PUBLIC, False, False, True),
+        (PUBLIC, True, True, True),
+        (MEMBERS, False, True, False),
+        (STAFF, False, True, False),
+    ],
+)
+def test_search_engines_and_feeds_see_only_what_visitors_may(visibility, noindex, hidden, feed):
+    board = Board(visibility=visibility, noindex=noindex)
+    assert policy.is_hidden_from_search_engines(board) is hidden
+    assert policy.has_feed(board) is feed
+
+
+@pytest.mark.parametrize(
+    ("who", "allows", "anonymous_post", "may_post", "named", "may_reveal"),
+    [
+        ("visitor", True, True, False, False, False),
+        ("member", False, True, False, False, False),
+        ("member", True, True, True, False, False),
+        ("author", True, True, True, True, False),
+        ("moderator", True, True, True, False, True),
+        ("admin", True, False, True, True, False),
+    ],
+)
+def test_anonymous_posts_name_their_author_to_nobody_else(
+    who, allows, anonymous_post, may_post, named, may_reveal
+):
+    board = Board(allows_anonymous=allows)
+    post = a_post()
+    post.is_anonymous = anonymous_post
+    assert policy.can_post_anonymously(person(who), board) is may_post
+    assert policy.shows_author_to(person(who), post) is named
+    assert policy.can_reveal_author(person(who), post) is may_reveal
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Board, Post, PostRevision, Thread, User
+from forum.models import Board, BoardVisibility, Post, PostRevision, Thread, User
 from forum.services import seeding
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
@@ -25,12 +25,44 @@ def snapshot():
     ]
 
 
-def test_seed_creates_eleven_boards_in_the_article_order(make):
+def test_seed_creates_eleven_boards_in_the_article_order_then_two_for_members(make):
     seeding.seed(SEED)
     boards = db.session.scalars(select(Board).order_by(Board.position)).all()
-    assert len(boards) == 11
+    assert len(boards) == 13
     assert boards[0].slug == "welcome" and boards[0].topic is None
-    assert [board.topic for board in boards[1:]] == list(range(1, 11))
+    assert [board.topic for board in boards[1:11]] == list(range(1, 11))
+    assert [board.name for board in boards[11:]] == ["Caregivers, family and friends", "In memory"]
+
+
+def test_seed_sets_who_reads_each_board_and_who_may_post_anonymously(make):
+    seeding.seed(SEED)
+    boards = {board.slug: board for board in db.session.scalars(select(Board))}
+    settings = {
+        slug: (board.visibility.value, board.noindex, board.allows_anonymous, board.is_gentle)
+        for slug, board in boards.items()
+    }
+    assert settings["welcome"] == ("public", False, False, False)
+    assert settings["when-it-returns"] == ("public", False, False, False)
+    assert settings["living-with-mbc"] == ("public", False, True, False)
+    assert settings["caregivers"] == ("members", True, True, False)
+    assert settings["in-memory"] == ("members", True, False, True)
+    # Each members' board opens with a pinned note on what it is for.
+    for slug in ("caregivers", "in-memory"):
+        pinned = db.session.scalars(
+            select(Thread).where(Thread.board_id == boards[slug].id, Thread.is_pinned)
+        ).all()
+        assert len(pinned) == 1, slug
+
+
+def test_seeding_again_keeps_the_settings_an_admin_chose(make):
+    seeding.seed(SEED)
+    caregivers = db.session.scalar(select(Board).where(Board.slug == "caregivers"))
+    caregivers.visibility = BoardVisibility.STAFF
+    caregivers.allows_anonymous = False
+    db.session.commit()
+    seeding.seed(SEED)
+    db.session.refresh(caregivers)
+    assert caregivers.visibility is BoardVisibility.STAFF and not caregivers.allows_anonymous
 
 
 def test_each_topic_board_opens_with_one_pinned_guide_crediting_the_article(make):

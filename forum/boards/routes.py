@@ -2,7 +2,9 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import models, policy
+from ..errors import board_refusal
 from ..forms import ActionForm
+from ..headers import noindex_if
 from ..pagination import requested_page
 from ..services import community, reading
 from . import bp
@@ -10,7 +12,20 @@ from . import bp
 
 @bp.get("/")
 def index():
-    return render_template("boards/index.html", boards=models.boards_for_index())
+    return render_template("boards/index.html", boards=models.boards_for_index(current_user))
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Ask search engines to leave out members' pages and the boards that asked for it.
+
+    A noindex board's threads live under /t/, which robots.txt cannot name board by
+    board: those pages carry their own noindex tag and header.
+    """
+    private = ["/u/", "/messages", "/mod", "/settings", "/search", "/notifications"]
+    boards = [url_for("boards.board", slug=board.slug) for board in models.noindex_boards()]
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in [*boards, *private]), ""]
+    return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/b/<slug>")
@@ -18,17 +33,29 @@ def board(slug: str):
     board, watching = models.board_for_reader(slug, current_user)
     if board is None:
         abort(404)
+    if not policy.can_read_board(current_user, board):
+        return board_refusal(board)
     page = requested_page(current_app.config["THREADS_PER_PAGE"], board.thread_count)
     listings = models.threads_for_board(board, page.offset, page.per_page, current_user)
-    return render_template(
-        "boards/board.html", board=board, listings=listings, page=page, watching=watching
+    return noindex_if(
+        policy.is_hidden_from_search_engines(board),
+        render_template(
+            "boards/board.html", board=board, listings=listings, page=page, watching=watching
+        ),
     )
+
+
+def readable_board_or_404(slug: str) -> models.Board:
+    board = models.board_by_slug(slug)
+    if board is None or not policy.can_read_board(current_user, board):
+        abort(404)
+    return board
 
 
 @bp.post("/b/<slug>/<any(watch, unwatch):choice>")
 @login_required
 def watch(slug: str, choice: str):
-    board = models.board_by_slug(slug) or abort(404)
+    board = readable_board_or_404(slug)
     if ActionForm().validate_on_submit():
         community.set_board_watch(board, current_user, watching=choice == "watch")
         flash(f"You'll be told about new threads in {board.name}." if choice == "watch"
@@ -39,7 +66,7 @@ def watch(slug: str, choice: str):
 @bp.post("/b/<slug>/read")
 @login_required
 def mark_read(slug: str):
-    board = models.board_by_slug(slug) or abort(404)
+    board = readable_board_or_404(slug)
     if not policy.can_keep_reading_place(current_user):
         abort(403)
     if ActionForm().validate_on_submit():

@@ -18,7 +18,9 @@ def atom(title: str, posts, self_url: str, page_url: str):
 
 @bp.get("/b/<slug>/feed.atom")
 def board(slug: str):
-    board = models.board_by_slug(slug) or abort(404)
+    board = models.board_by_slug(slug)
+    if board is None or not policy.has_feed(board):
+        abort(404)
     return atom(
         board.name,
         models.latest_posts(FEED_LENGTH, board=board),
@@ -30,7 +32,8 @@ def board(slug: str):
 @bp.get("/t/<int:thread_id>/feed.atom")
 def thread(thread_id: int):
     thread = models.thread_with_board(thread_id)
-    # Feeds are read by programs without a login: only what any visitor may see.
+    # Feeds are read by programs without a login: only what any visitor may see, so
+    # threads on members' and staff boards have none.
     if thread is None or not policy.can_see_thread(None, thread):
         abort(404)
     return atom(

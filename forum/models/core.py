@@ -66,6 +66,14 @@ class ThreadState(enum.Enum):
     MERGED = "merged"  # its posts joined another thread; its address redirects there
 
 
+class BoardVisibility(enum.Enum):
+    """Who may read a board. The rule itself lives in policy.can_read_board."""
+
+    PUBLIC = "public"  # anyone, with or without an account
+    MEMBERS = "members"  # logged-in members only
+    STAFF = "staff"  # moderators and admins only
+
+
 class EmailFrequency(enum.Enum):
     EVERY_EVENT = "every"
     DAILY_DIGEST = "daily"
@@ -178,6 +186,15 @@ class Board(db.Model):
     topic: Mapped[int | None] = mapped_column(unique=True)
     # Every post here waits for a moderator, whoever writes it.
     requires_approval: Mapped[bool] = mapped_column(default=False)
+    visibility: Mapped[BoardVisibility] = mapped_column(
+        _enum(BoardVisibility), default=BoardVisibility.PUBLIC, server_default="public"
+    )
+    # Asks search engines to stay away from its pages (members-only boards always are).
+    noindex: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Members may post here as "A member", their name hidden from everyone else.
+    allows_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A quiet layout for grief: only the gentlest reactions, and softer words.
+    is_gentle: Mapped[bool] = mapped_column(default=False, server_default=false())
     thread_count: Mapped[int] = mapped_column(default=0)
     post_count: Mapped[int] = mapped_column(default=0)
     last_post_id: Mapped[int | None] = mapped_column(
@@ -220,6 +237,8 @@ class Thread(db.Model):
     last_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
     )
+    # Its opening post is anonymous: listings say "A member" instead of the author.
+    is_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Identifies threads that `flask seed` owns (e.g. "guides/01-when-it-returns").
     seed_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     # Opened with its author's very first post: the page welcomes them and mentions that
@@ -264,6 +283,9 @@ class Post(db.Model):
     removal_reason: Mapped[str | None] = mapped_column(String(20))
     # "Grief and loss", say: readers see it and open the post when they are ready.
     content_note: Mapped[str | None] = mapped_column(String(60))
+    # Shown as "A member" to everyone, staff included, unless a moderator reveals it
+    # (with a logged reason). Only the author sees that it is theirs.
+    is_anonymous: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id], lazy="raise_on_sql")
     author: Mapped[User] = relationship(back_populates="posts", lazy="raise_on_sql")

@@ -33,11 +33,25 @@ from .moderation import (
 )
 
 
-def boards_for_index() -> list[Board]:
+def readable_boards_clause(reader: User | None):
+    """The SQL form of policy.can_read_board: every list of boards, threads or posts
+    filters by it, so a list never shows what the reader's page would refuse."""
+    from .. import policy  # the rule lives in policy, which builds on these models
+
+    return Board.visibility.in_(sorted(policy.readable_visibilities(reader), key=_by_value))
+
+
+def _by_value(visibility) -> str:
+    # A stable order keeps the statement the same, whatever the set's order.
+    return visibility.value
+
+
+def boards_for_index(reader: User | None = None) -> list[Board]:
     last_post = joinedload(Board.last_post)
     return list(
         db.session.scalars(
             select(Board)
+            .where(readable_boards_clause(reader))
             .options(
                 last_post.joinedload(Post.author),
                 last_post.joinedload(Post.thread),
@@ -161,17 +175,21 @@ def member_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username.lower()))
 
 
-def recent_posts_by(user: User, limit: int) -> list[Post]:
+def recent_posts_by(user: User, limit: int, reader: User | None = None) -> list[Post]:
+    """The member's posts this reader may read, newest first; never their anonymous ones."""
     return list(
         db.session.scalars(
             select(Post)
             .join(Post.thread)
+            .join(Thread.board)
             .where(
                 Post.author_id == user.id,
                 Post.state == PostState.VISIBLE,
+                Post.is_anonymous.is_(False),
                 Thread.state == ThreadState.VISIBLE,
+                readable_boards_clause(reader),
             )
-            .options(contains_eager(Post.thread))
+            .options(contains_eager(Post.thread).contains_eager(Thread.board))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)
         )
@@ -270,10 +288,11 @@ def case_by_id(case_id: int) -> Case | None:
 
 
 def posts_by_member_for_staff(user: User, limit: int) -> list[Post]:
+    """Their posts, except anonymous ones: staff learn those only by revealing one."""
     return list(
         db.session.scalars(
             select(Post)
-            .where(Post.author_id == user.id)
+            .where(Post.author_id == user.id, Post.is_anonymous.is_(False))
             .options(joinedload(Post.thread))
             .order_by(Post.created_at.desc(), Post.id.desc())
             .limit(limit)
@@ -282,10 +301,12 @@ def posts_by_member_for_staff(user: User, limit: int) -> list[Post]:
 
 
 def cases_about(user: User, limit: int) -> list[Case]:
+    """Reports of their posts and messages, except of anonymous posts (see above)."""
     return list(
         db.session.scalars(
             select(Case)
-            .where(Case.subject_id == user.id)
+            .outerjoin(Post, Post.id == Case.post_id)
+            .where(Case.subject_id == user.id, or_(Post.id.is_(None), Post.is_anonymous.is_(False)))
             .options(
                 selectinload(Case.reports),
                 joinedload(Case.post).joinedload(Post.thread),
@@ -385,6 +406,27 @@ def watched_word_by_id(word_id: int) -> WatchedWord | None:
 
 def all_boards() -> list[Board]:
     return list(db.session.scalars(select(Board).order_by(Board.position, Board.id)))
+
+
+def readable_boards(reader: User | None) -> list[Board]:
+    return list(
+        db.session.scalars(
+            select(Board).where(readable_boards_clause(reader)).order_by(Board.position, Board.id)
+        )
+    )
+
+
+def noindex_boards() -> list[Board]:
+    """Boards search engines are asked to stay away from, for robots.txt."""
+    from .core import BoardVisibility
+
+    return list(
+        db.session.scalars(
+            select(Board)
+            .where(or_(Board.noindex, Board.visibility != BoardVisibility.PUBLIC))
+            .order_by(Board.position, Board.id)
+        )
+    )
 
 
 def notifications_for(user: User, limit: int) -> list[Notification]:
@@ -523,12 +565,16 @@ def bookmarks_of(user: User, limit: int) -> list[Post]:
             select(Post)
             .join(Bookmark, Bookmark.post_id == Post.id)
             .join(Post.thread)
+            .join(Thread.board)
             .where(
                 Bookmark.user_id == user.id,
                 Post.state == PostState.VISIBLE,
                 Thread.state == ThreadState.VISIBLE,
+                readable_boards_clause(user),
             )
-            .options(contains_eager(Post.thread), joinedload(Post.author))
+            .options(
+                contains_eager(Post.thread).contains_eager(Thread.board), joinedload(Post.author)
+            )
             .order_by(Bookmark.id.desc())
             .limit(limit)
         )
@@ -540,7 +586,12 @@ def latest_posts(limit: int, board: Board | None = None, thread: Thread | None =
     statement = (
         select(Post)
         .join(Post.thread)
-        .where(Post.state == PostState.VISIBLE, Thread.state == ThreadState.VISIBLE)
+        .join(Thread.board)
+        .where(
+            Post.state == PostState.VISIBLE,
+            Thread.state == ThreadState.VISIBLE,
+            readable_boards_clause(None),
+        )
         .options(contains_eager(Post.thread), joinedload(Post.author))
         .order_by(Post.id.desc())
         .limit(limit)
@@ -553,13 +604,19 @@ def latest_posts(limit: int, board: Board | None = None, thread: Thread | None =
     return list(db.session.scalars(statement))
 
 
-def threads_started_by(user: User, limit: int) -> list[Thread]:
-    """The member's threads that everyone may read, newest first."""
+def threads_started_by(user: User, limit: int, reader: User | None = None) -> list[Thread]:
+    """The member's threads this reader may read, newest first; never anonymous ones."""
     return list(
         db.session.scalars(
             select(Thread)
-            .where(Thread.author_id == user.id, Thread.state == ThreadState.VISIBLE)
-            .options(joinedload(Thread.board))
+            .join(Thread.board)
+            .where(
+                Thread.author_id == user.id,
+                Thread.state == ThreadState.VISIBLE,
+                Thread.is_anonymous.is_(False),
+                readable_boards_clause(reader),
+            )
+            .options(contains_eager(Thread.board))
             .order_by(Thread.id.desc())
             .limit(limit)
         )

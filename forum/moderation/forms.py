@@ -15,7 +15,14 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ..config import CONTENT_NOTE_MAX_LENGTH
 from ..forms import NotBlank, body_field, choices, refuse_nul, title_field
-from ..models import REPORT_REASON_CHOICES, Resolution, Role, WordAction, utcnow
+from ..models import (
+    REPORT_REASON_CHOICES,
+    BoardVisibility,
+    Resolution,
+    Role,
+    WordAction,
+    utcnow,
+)
 from ..text import clean_line, clean_multiline
 
 REASON_MAX_LENGTH = 1000
@@ -187,6 +194,29 @@ class WordForm(FlaskForm):
 
 class BoardSettingsForm(ReasonForm):
     requires_approval = BooleanField("Every post on this board waits for approval")
+    # Left out of a request, the board keeps what it has.
+    visibility = SelectField(
+        "Who can read it",
+        choices=choices([
+            (BoardVisibility.PUBLIC.value, "Everyone, without logging in"),
+            (BoardVisibility.MEMBERS.value, "Members only"),
+            (BoardVisibility.STAFF.value, "Moderators and admins only"),
+        ]),
+        validators=[Optional()],
+    )  # fmt: skip
+    noindex = BooleanField("Ask search engines not to list it (members-only boards never are)")
+    allows_anonymous = BooleanField("Members may post as ‘A member’, their name hidden")
+
+    def wanted(self) -> dict:
+        """The settings as the board's columns hold them."""
+        wanted = {
+            "requires_approval": self.requires_approval.data,
+            "noindex": self.noindex.data,
+            "allows_anonymous": self.allows_anonymous.data,
+        }
+        if self.visibility.data:
+            wanted["visibility"] = BoardVisibility(self.visibility.data)
+        return wanted
 
 
 class LogFilterForm(FlaskForm):

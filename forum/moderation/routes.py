@@ -263,6 +263,21 @@ def content_note(post_id: int):
     return back_to_post(post)
 
 
+@bp.post("/p/<int:post_id>/reveal")
+def reveal_author(post_id: int):
+    """Name an anonymous post's author to this moderator alone, on this response only."""
+    post = post_or_404(post_id)
+    if not policy.can_reveal_author(current_user, post):
+        abort(404)
+    form = RequiredReasonForm()
+    if not form.validate_on_submit():
+        return refused(form, back_to_post(post))
+    author = moderation.reveal_author(post, current_user, form.reason.data)
+    page = render_template("moderation/revealed.html", post=post, author=author)
+    # Not kept by the browser or anything between: going back must not show it again.
+    return page, 200, {"Cache-Control": "no-store"}
+
+
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id: int):
     post = post_or_404(post_id)
@@ -503,8 +518,8 @@ def board_settings(slug: str):
         abort(403)
     board = models.board_by_slug(slug) or abort(404)
     form = BoardSettingsForm()
-    if form.validate_on_submit():
-        moderation.set_board_approval(board, current_user, form.requires_approval.data,
-                                      form.reason.data)  # fmt: skip
-        flash(f"Saved settings for {board.name}.", "success")
+    if not form.validate_on_submit():
+        return refused(form, redirect(url_for(".boards")))
+    moderation.change_board_settings(board, current_user, form.wanted(), form.reason.data)
+    flash(f"Saved settings for {board.name}.", "success")
     return redirect(url_for(".boards"))

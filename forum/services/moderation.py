@@ -45,7 +45,8 @@ LOG_ACTIONS = (
     "merge", "split", "hide-post", "restore-post", "edit-post", "auto-hide",
     "resolve-dismissed", "resolve-hidden", "resolve-hidden-warned", "approve", "reject",
     "warn", "silence", "suspend", "lift", "note", "watch-word", "unwatch-word", "set-role",
-    "board-approval", "content-note", "edit-page", "remember", "unremember",
+    "board-approval", "board-visibility", "board-noindex", "board-anonymous",
+    "reveal-author", "content-note", "edit-page", "remember", "unremember",
     "grant-mentor", "revoke-mentor", "delete-account",
 )  # fmt: skip
 
@@ -100,8 +101,10 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
     state = ThreadState.HIDDEN if hidden else ThreadState.VISIBLE
+    # An anonymous thread's author stays unnamed in the log, as for anonymous posts.
+    subject = None if thread.is_anonymous else _author(thread)
     _log(actor, "hide-thread" if hidden else "restore-thread", reason, thread=thread,
-         subject=_author(thread), details={"state": [thread.state.value, state.value]})  # fmt: skip
+         subject=subject, details={"state": [thread.state.value, state.value]})  # fmt: skip
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
     searching.index_thread(thread)
@@ -143,6 +146,7 @@ def split_thread(thread: Thread, actor: User, post_ids: list[int], title: str,
     new = Thread(
         board_id=thread.board_id, author_id=first.author_id, title=title,
         slug=posting.thread_slug(title), created_at=first.created_at,
+        is_anonymous=first.is_anonymous,
     )  # fmt: skip
     db.session.add(new)
     db.session.flush()
@@ -191,7 +195,7 @@ def _author(thread: Thread) -> User:
 def hide_post(post: Post, actor: User, category: ReportReason, reason: str = "",
               case: Case | None = None) -> None:  # fmt: skip
     _hide(post, category)
-    _log(actor, "hide-post", reason, post=post, subject=_post_author(post), case=case,
+    _log(actor, "hide-post", reason, post=post, subject=_named_author(post), case=case,
          details={"category": category.value})  # fmt: skip
     db.session.commit()
 
@@ -204,7 +208,7 @@ def _hide(post: Post, category: ReportReason) -> None:
 
 
 def restore_post(post: Post, actor: User, reason: str = "") -> None:
-    _log(actor, "restore-post", reason, post=post, subject=_post_author(post),
+    _log(actor, "restore-post", reason, post=post, subject=_named_author(post),
          details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
     post.state = PostState.VISIBLE
     post.removal_reason = None
@@ -216,7 +220,7 @@ def restore_post(post: Post, actor: User, reason: str = "") -> None:
 def staff_edit_post(post: Post, actor: User, body: str, reason: str = "") -> None:
     if posting.revise_post(post, actor, body):
         post.edited_by_staff = True
-        _log(actor, "edit-post", reason, post=post, subject=_post_author(post))
+        _log(actor, "edit-post", reason, post=post, subject=_named_author(post))
         db.session.commit()
 
 
@@ -233,6 +237,22 @@ def set_content_note(post: Post, actor: User, note: str | None, reason: str = ""
 
 def _post_author(post: Post) -> User:
     return db.session.get(User, post.author_id)
+
+
+def _named_author(post: Post) -> User | None:
+    """Who the log may say a post is by: nobody, for an anonymous post. The log is read by
+    every moderator, and would otherwise name the author beside the post."""
+    return None if post.is_anonymous else _post_author(post)
+
+
+def reveal_author(post: Post, actor: User, reason: str) -> User:
+    """Tell one moderator who wrote an anonymous post, logging who asked and why.
+
+    The log row names the post, not the author, so the log page does not pass the name on.
+    """
+    _log(actor, "reveal-author", reason, post=post)
+    db.session.commit()
+    return _post_author(post)
 
 
 # Reports
@@ -259,7 +279,7 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
         _hide(post, _most_reported_reason(case, reason))
         case.auto_hidden = True
         _log(system_account(), "auto-hide", f"{case.report_count} members reported it",
-             post=post, subject=_post_author(post), case=case)  # fmt: skip
+             post=post, subject=_named_author(post), case=case)  # fmt: skip
     db.session.commit()
     return True
 
@@ -401,8 +421,10 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
             searching.index_post(post)
     elif post.state is not PostState.HIDDEN:
         _hide(post, _most_reported_reason(case, ReportReason.OTHER))
-    _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=subject, case=case)
+    _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=_named_author(post),
+         case=case)  # fmt: skip
     if resolution is Resolution.HIDDEN_AND_WARNED:
+        # The warning reaches the real author even when the moderator never learnt who it is.
         _warn(subject, actor, reason)
     db.session.commit()
     return case
@@ -455,7 +477,7 @@ def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> No
         searching.index_post(post)
     if approve:
         notifications.notify_new_post(post)
-    _log(actor, "approve" if approve else "reject", reason, post=post, subject=author)
+    _log(actor, "approve" if approve else "reject", reason, post=post, subject=_named_author(post))
     notifications.notify(
         author,
         "approval",
@@ -644,8 +666,36 @@ def set_mentor(member: User, actor: User, is_mentor: bool, reason: str = "") -> 
     db.session.commit()
 
 
+# Each board setting an admin may change, and the log action that records it.
+BOARD_SETTINGS = {
+    "requires_approval": "board-approval",
+    "visibility": "board-visibility",
+    "noindex": "board-noindex",
+    "allows_anonymous": "board-anonymous",
+}
+
+
 def set_board_approval(board: Board, actor: User, required: bool, reason: str = "") -> None:
-    change = {"board": board.slug, "requires_approval": [board.requires_approval, required]}
-    _log(actor, "board-approval", reason, details=change)
-    board.requires_approval = required
+    change_board_settings(board, actor, {"requires_approval": required}, reason)
+
+
+def change_board_settings(board: Board, actor: User, wanted: dict, reason: str = "") -> int:
+    """Change any of a board's BOARD_SETTINGS, one log row per setting that changed.
+
+    Returns how many changed.
+    """
+    changed = 0
+    for name, action in BOARD_SETTINGS.items():
+        if name not in wanted or getattr(board, name) == wanted[name]:
+            continue
+        before, after = getattr(board, name), wanted[name]
+        _log(actor, action, reason,
+             details={"board": board.slug, name: [_plain(before), _plain(after)]})  # fmt: skip
+        setattr(board, name, after)
+        changed += 1
     db.session.commit()
+    return changed
+
+
+def _plain(value):
+    return getattr(value, "value", value)

@@ -114,10 +114,12 @@ def notify_new_post(post: Post) -> None:
         del reasons[user_id]
     if not reasons:
         return
+    # Loaded before asking policy, which reads the thread's board to know who may see it.
     board = db.session.get(Board, thread.board_id)
+    who = "A member" if post.is_anonymous else author.username
     for member in db.session.scalars(select(User).where(User.id.in_(reasons))):
         if _can_hear(member, thread):
-            notify(member, reasons[member.id], _describe(reasons[member.id], author, thread, board),
+            notify(member, reasons[member.id], _describe(reasons[member.id], who, thread, board),
                    post=post)  # fmt: skip
 
 
@@ -128,7 +130,10 @@ def _members_named(usernames: list[str]) -> list[User]:
 
 
 def _can_hear(member: User, thread: Thread) -> bool:
-    # A mention of a remembered member still links to their profile, but tells nobody.
+    """Only members who may see the thread, on its board, hear of it (and are emailed).
+
+    A mention of a remembered member still links to their profile, but tells nobody.
+    """
     return (
         policy.is_member(member)
         and policy.may_notify(member)
@@ -136,12 +141,13 @@ def _can_hear(member: User, thread: Thread) -> bool:
     )
 
 
-def _describe(reason: str, author: User, thread: Thread, board: Board) -> str:
+def _describe(reason: str, who: str, thread: Thread, board: Board) -> str:
+    """``who`` is the author's name, or "A member" for an anonymous post."""
     return {
-        "quote": f"{author.username} quoted you in “{thread.title}”",
-        "mention": f"{author.username} mentioned you in “{thread.title}”",
-        "reply": f"{author.username} replied to “{thread.title}”",
-        "new-thread": f"{author.username} started “{thread.title}” in {board.name}",
+        "quote": f"{who} quoted you in “{thread.title}”",
+        "mention": f"{who} mentioned you in “{thread.title}”",
+        "reply": f"{who} replied to “{thread.title}”",
+        "new-thread": f"{who} started “{thread.title}” in {board.name}",
     }[reason]
 
 

@@ -57,10 +57,18 @@ def thread_slug(title: str) -> str:
 
 
 def start_thread(
-    board: Board, author: User, title: str, body: str, content_note: str | None = None,
+    board: Board,
+    author: User,
+    title: str,
+    body: str,
+    content_note: str | None = None,
+    anonymous: bool = False,
     **thread_fields,
-) -> Post:  # fmt: skip
-    """Open a thread in ``board`` and return its first post (held, if it must wait)."""
+) -> Post:
+    """Open a thread in ``board`` and return its first post (held, if it must wait).
+
+    ``anonymous`` shows it as "A member"'s; the caller checks the board allows it.
+    """
     screening = _screen(author, board, f"{title}\n{body}")
     thread = Thread(
         board=board,
@@ -69,11 +77,14 @@ def start_thread(
         slug=thread_slug(title),
         state=ThreadState.HELD if screening.hold else ThreadState.VISIBLE,
         is_authors_first=_is_first_words(author),
+        is_anonymous=anonymous,
         **thread_fields,
     )
     db.session.add(thread)
     db.session.flush()
-    post = _add_post(thread, author, body, held=screening.hold, content_note=content_note)
+    post = _add_post(
+        thread, author, body, held=screening.hold, content_note=content_note, anonymous=anonymous
+    )
     if not screening.hold:
         db.session.execute(
             update(Board).where(Board.id == board.id).values(thread_count=Board.thread_count + 1)
@@ -86,10 +97,18 @@ def start_thread(
     return post
 
 
-def reply(thread: Thread, author: User, body: str, content_note: str | None = None) -> Post:
+def reply(
+    thread: Thread,
+    author: User,
+    body: str,
+    content_note: str | None = None,
+    anonymous: bool = False,
+) -> Post:
     board = db.session.get(Board, thread.board_id)
     screening = _screen(author, board, body)
-    post = _add_post(thread, author, body, held=screening.hold, content_note=content_note)
+    post = _add_post(
+        thread, author, body, held=screening.hold, content_note=content_note, anonymous=anonymous
+    )
     _flag_if_watched(post, screening)
     _alarm_if_crisis(post, screening.crisis)
     community.clear_draft(author, thread=thread)
@@ -149,7 +168,12 @@ def _flag_if_watched(post: Post, screening: _Screening) -> None:
 
 
 def _add_post(
-    thread: Thread, author: User, body: str, held: bool = False, content_note: str | None = None
+    thread: Thread,
+    author: User,
+    body: str,
+    held: bool = False,
+    content_note: str | None = None,
+    anonymous: bool = False,
 ) -> Post:
     # Claiming the next number with an UPDATE locks the thread's row on PostgreSQL, so
     # concurrent replies queue up instead of racing for the same number.
@@ -169,6 +193,7 @@ def _add_post(
         state=PostState.HELD if held else PostState.VISIBLE,
         content_note=content_note,
         created_at=now,
+        is_anonymous=anonymous,
     )
     db.session.add(post)
     db.session.flush()
@@ -204,9 +229,11 @@ def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) ->
             .where(Board.id == thread.board_id)
             .values(post_count=Board.post_count + 1, last_post_id=post.id)
         )
-    db.session.execute(
-        update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
-    )
+    if not post.is_anonymous:
+        # A profile's count would otherwise tick up as an anonymous post appears.
+        db.session.execute(
+            update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
+        )
 
 
 def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | None:
@@ -394,6 +421,10 @@ def recount_member(user: User) -> None:
     user.post_count = db.session.scalar(
         select(func.count())
         .select_from(Post)
-        .where(Post.author_id == user.id, Post.state == PostState.VISIBLE)
+        .where(
+            Post.author_id == user.id,
+            Post.state == PostState.VISIBLE,
+            Post.is_anonymous.is_(False),
+        )
     )
     db.session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from ..dialects import is_sqlite
 from ..extensions import db
-from ..models import Board, Post, PostState, Thread, ThreadState, User
+from ..models import Board, Post, PostState, Thread, ThreadState, User, readable_boards_clause
 from ..text import NUL, clean_line
 
 QUERY_MAX_LENGTH = 200
@@ -37,13 +37,15 @@ def clean_query(raw: str) -> str:
 
 
 def search(query: str, offset: int, limit: int, board: Board | None = None,
-           author: User | None = None) -> tuple[list[Result], int]:  # fmt: skip
-    """One page of results, best first, and how many there are in all."""
+           author: User | None = None, reader: User | None = None,
+           ) -> tuple[list[Result], int]:  # fmt: skip
+    """One page of results, best first, and how many there are in all: only from boards
+    the reader may read, and never an anonymous post when looking for an author's."""
     engine = _engine()
     terms = engine.prepare(query)
     if not terms:
         return [], 0
-    filters, params = _filters(board, author)
+    filters, params = _filters(board, author, reader)
     params.update(query=terms, offset=offset, limit=limit)
     total = db.session.execute(text(engine.count_sql(filters)), params).scalar_one()
     rows = db.session.execute(text(engine.search_sql(filters)), params).all()
@@ -52,14 +54,22 @@ def search(query: str, offset: int, limit: int, board: Board | None = None,
     return results, total
 
 
-def _filters(board: Board | None, author: User | None) -> tuple[str, dict]:
-    conditions = ["posts.state = 'visible'", "threads.state = 'visible'"]
+def _filters(board: Board | None, author: User | None, reader: User | None) -> tuple[str, dict]:
+    readable = select(Board.id).where(readable_boards_clause(reader))
+    compiled = readable.compile(db.engine, compile_kwargs={"literal_binds": True})
+    conditions = [
+        "posts.state = 'visible'",
+        "threads.state = 'visible'",
+        # The same rule as every other list (the values are our enum's, not the reader's).
+        f"threads.board_id IN ({compiled})",
+    ]
     params = {}
     if board is not None:
         conditions.append("threads.board_id = :board_id")
         params["board_id"] = board.id
     if author is not None:
-        conditions.append("posts.author_id = :author_id")
+        conditions.append("posts.author_id = :author_id AND posts.is_anonymous = :no")
+        params["no"] = False
         params["author_id"] = author.id
     return " AND ".join(conditions), params
 

@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Board, Post, Thread
+from ..models import Board, BoardVisibility, Post, Thread
 from . import posting, site_pages
 from .accounts import system_account
 
@@ -79,7 +79,25 @@ def seed(seed_path: Path) -> SeedReport:
     return report
 
 
+def board_settings(fields: dict) -> dict:
+    """Who may read a board and how members may post there, from its boards.toml entry.
+
+    Members-only and staff boards are kept from search engines unless the file says
+    otherwise (it cannot make them public: nothing there is public anyway).
+    """
+    visibility = BoardVisibility(fields.get("visibility", BoardVisibility.PUBLIC.value))
+    return {
+        "visibility": visibility,
+        "noindex": bool(fields.get("noindex", visibility is not BoardVisibility.PUBLIC)),
+        "allows_anonymous": bool(fields.get("anonymous", False)),
+        "is_gentle": bool(fields.get("gentle", False)),
+    }
+
+
 def _seed_boards(described: list[dict], report: SeedReport) -> list[Board]:
+    """Create missing boards with all their settings; keep existing ones' names and
+    descriptions up to date, but never their settings, which admins change at /mod/boards
+    (seeding again at the next release must not open a board an admin closed)."""
     existing = {board.slug: board for board in db.session.scalars(select(Board))}
     boards = []
     for position, fields in enumerate(described, start=1):
@@ -91,7 +109,7 @@ def _seed_boards(described: list[dict], report: SeedReport) -> list[Board]:
         }
         board = existing.get(fields["slug"])
         if board is None:
-            board = Board(slug=fields["slug"], **wanted)
+            board = Board(slug=fields["slug"], **wanted, **board_settings(fields))
             db.session.add(board)
             report.boards_created += 1
         elif any(getattr(board, name) != value for name, value in wanted.items()):

@@ -97,7 +97,8 @@
   function quoteLines(author, text) {
     const lines = text.replace(/\r\n?/g, "\n").trim().split("\n");
     const quoted = lines.map((line) => (line ? `> ${line}` : ">")).join("\n");
-    return `@${author} wrote:\n${quoted}\n\n`;
+    // An anonymous post has no author to name (and names nobody to notify).
+    return `${author ? `@${author}` : "A member"} wrote:\n${quoted}\n\n`;
   }
 
   // Where the member left the cursor in the reply box, noted as they use it: selecting words

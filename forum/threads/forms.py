@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..config import (
@@ -18,6 +18,8 @@ NOTE_CHOICES = [
     *((note, note) for note in CONTENT_NOTE_SUGGESTIONS),
     (OWN_WORDS, "Other, in my own words"),
 ]
+
+ANONYMOUS_LABEL = "Post as ‘A member’ (your name is hidden from other members)"
 
 
 class ContentNoteFields:
@@ -67,12 +69,15 @@ class ContentNoteFields:
 class NewThreadForm(ContentNoteFields, CrisisChoice, FlaskForm):
     title = title_field()
     body = body_field()
+    # Only offered, and only honoured, on boards that allow it.
+    anonymous = BooleanField(ANONYMOUS_LABEL)
     # The Preview button: show the post as it will look, without sending it.
     preview = SubmitField("Preview")
 
 
 class ReplyForm(ContentNoteFields, CrisisChoice, FlaskForm):
     body = body_field("Your reply")
+    anonymous = BooleanField(ANONYMOUS_LABEL)
     preview = SubmitField("Preview")
 
 

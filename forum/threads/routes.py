@@ -2,8 +2,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user, login_required
 
 from .. import models, policy
-from ..errors import words_kept_page
+from ..errors import board_refusal, words_kept_page
 from ..forms import ActionForm
+from ..headers import noindex_if
 from ..markup import render_markdown
 from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
@@ -19,7 +20,6 @@ from .forms import (
     ReportForm,
 )
 
-REACTION_VALUES = frozenset(kind.value for kind in ReactionKind)
 HELD_MESSAGE = (
     "Thank you. A moderator will look at your post shortly (we do this for new members' "
     "first posts, to keep scams out). Until then, only you can see it."
@@ -69,6 +69,8 @@ def thread(thread_id: int, slug: str | None = None):
     if thread.state is ThreadState.MERGED:
         merged = visible_thread_or_404(thread.merged_into_id)
         return redirect(url_for("threads.thread", thread_id=merged.id, slug=merged.slug), 301)
+    if not policy.can_read_board(current_user, thread.board):
+        return board_refusal(thread.board)
     if not policy.can_see_thread(current_user, thread):
         abort(404)
     if slug != thread.slug:
@@ -86,7 +88,7 @@ def thread(thread_id: int, slug: str | None = None):
         # A quote the member asked for; otherwise whatever they left unsent last time.
         start = quoted_text(request.args.get("quote"), thread) or reading.draft
         reply_form = ReplyForm(data={"body": start})
-    return render_template(
+    page_html = render_template(
         "threads/thread.html",
         thread=thread,
         posts=posts,
@@ -101,6 +103,7 @@ def thread(thread_id: int, slug: str | None = None):
         bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
     )
+    return noindex_if(policy.is_hidden_from_search_engines(thread.board), page_html)
 
 
 def highest_shown(posts: list[models.Post]) -> int:
@@ -157,8 +160,10 @@ def mark_read(thread_id: int):
 def first_unread(thread_id: int):
     """Where to start reading: the first post after the member's marker, or the latest."""
     place = models.thread_for_reader(thread_id, current_user)
-    thread = place.thread
-    if thread is None or not policy.can_see_thread(current_user, thread):
+    thread = place.thread or abort(404)
+    if not policy.can_read_board(current_user, thread.board):
+        return board_refusal(thread.board)
+    if not policy.can_see_thread(current_user, thread):
         abort(404)
     post = models.first_post_after(thread, place.read_upto or 0)
     if post is not None:
@@ -181,9 +186,15 @@ def quoted_text(post_id: str | None, thread: models.Thread) -> str | None:
 
 def quotation(post: models.Post) -> str:
     """A post quoted in a reply; notifications.QUOTE recognises it (harbor.js writes the
-    same for a selection)."""
+    same for a selection).
+
+    An anonymous post is quoted as "A member wrote:", which names nobody, so quoting it
+    notifies no one: not even its author, since telling them would tell the quoter too
+    little to matter and risk much if the line were edited to a name.
+    """
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.source.splitlines())
-    return f"@{post.author.username} wrote:\n{quoted}\n\n"
+    who = "A member" if post.is_anonymous else f"@{post.author.username}"
+    return f"{who} wrote:\n{quoted}\n\n"
 
 
 @bp.get("/p/<int:post_id>/quote")
@@ -221,7 +232,9 @@ def save_draft():
             abort(403)
         community.autosave_draft(current_user, form.body.data or "", thread=thread)
     else:
-        board = models.board_by_slug(slug) or abort(404)
+        board = models.board_by_slug(slug)
+        if board is None or not policy.can_read_board(current_user, board):
+            abort(404)
         if not policy.can_start_thread(current_user, board):
             abort(403)
         community.autosave_draft(
@@ -235,7 +248,8 @@ def save_draft():
 def react(post_id: int):
     post, thread = post_allowed_or_abort(post_id, policy.can_react)
     kind = request.form.get("kind", "")
-    if ActionForm().validate_on_submit() and kind in REACTION_VALUES:
+    offered = {kind.value for kind in policy.reaction_kinds(thread.board)}
+    if ActionForm().validate_on_submit() and kind in offered:
         community.toggle_reaction(post, current_user, ReactionKind(kind))
     return redirect(post_url(post, thread))
 
@@ -287,6 +301,8 @@ def new_thread(slug: str):
     board = models.board_by_slug(slug)
     if board is None:
         return board_gone()
+    if not policy.can_read_board(current_user, board):
+        abort(404)
     if not policy.can_start_thread(current_user, board):
         return silenced_or_forbidden()
     form = NewThreadForm()
@@ -310,9 +326,11 @@ def new_thread(slug: str):
             if post is not None:
                 flash("You had already started this thread, so we didn't post it twice.", "info")
             else:
+                anonymous = form.anonymous.data and policy.can_post_anonymously(current_user, board)
                 post = posting.start_thread(
-                    board, current_user, title, body, content_note=form.content_note
-                )
+                    board, current_user, title, body,
+                    content_note=form.content_note, anonymous=anonymous,
+                )  # fmt: skip
                 flash(HELD_MESSAGE if post.is_held else "Your thread is up. Thank you for sharing.",
                       "success")  # fmt: skip
             return redirect(post_url(post, models.thread_with_board(post.thread_id)))
@@ -351,7 +369,11 @@ def reply(thread_id: int):
             "threads/reply.html", thread=thread, form=form, crisis_lines=crisis.lines()
         )
     try:
-        post = posting.reply(thread, current_user, form.body.data, content_note=form.content_note)
+        anonymous = form.anonymous.data and policy.can_post_anonymously(current_user, thread.board)
+        post = posting.reply(
+            thread, current_user, form.body.data,
+            content_note=form.content_note, anonymous=anonymous,
+        )  # fmt: skip
     except BlockedWords as error:
         form.body.errors.append(blocked_message(error))
         return render_template("threads/reply.html", thread=thread, form=form)
@@ -383,6 +405,8 @@ def reply_refusal(thread: models.Thread) -> str:
 @bp.get("/p/<int:post_id>")
 def post(post_id: int):
     post = models.post_with_thread(post_id) or abort(404)
+    if not policy.can_read_board(current_user, post.thread.board):
+        return board_refusal(post.thread.board)
     visible = policy.can_read_post(current_user, post) or policy.shows_placeholder(
         current_user, post
     )
@@ -410,8 +434,11 @@ def report(post_id: int):
 
 
 def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
-    """The post and its thread, if it exists (404) and ``rule`` lets this member act (403)."""
+    """The post and its thread, if it exists where this member may read (404) and ``rule``
+    lets them act (403)."""
     post = models.post_with_thread(post_id) or abort(404)
+    if not policy.can_read_board(current_user, post.thread.board):
+        abort(404)
     if not rule(current_user, post, post.thread):
         abort(403)
     return post, post.thread

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import models, policy
 from ..extensions import csrf
 from ..forms import ActionForm
+from ..headers import noindex_if
 from ..models import EmailFrequency
 from ..navigation import safe_next
 from ..services import accounts, member_data, messaging, moderation
@@ -39,13 +40,17 @@ def profile(username: str):
     if member is None or member.is_deleted:
         abort(404)
     blocked = models.has_blocked(current_user, member)
-    return render_template(
-        "users/profile.html",
-        member=member,
-        posts=models.recent_posts_by(member, RECENT_POSTS),
-        threads=models.threads_started_by(member, RECENT_THREADS),
-        can_message=not blocked and can_message(member),
-        blocked=blocked,
+    # Members' pages are never for search engines: a name beside an illness is private.
+    return noindex_if(
+        True,
+        render_template(
+            "users/profile.html",
+            member=member,
+            posts=models.recent_posts_by(member, RECENT_POSTS, reader=current_user),
+            threads=models.threads_started_by(member, RECENT_THREADS, reader=current_user),
+            can_message=not blocked and can_message(member),
+            blocked=blocked,
+        ),
     )
 
 
