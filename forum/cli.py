@@ -1,5 +1,6 @@
 """Commands for running Harbor: ``flask --app wsgi seed | users ... | posts ... | mail ...``."""
 
+import logging
 import signal
 import time
 
@@ -7,11 +8,13 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from . import config as harbor_config
 from .extensions import db
 from .models import Post, Role
 from .services import accounts, doctor, mail, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
+log = logging.getLogger("harbor.cli")
 
 
 def register(app: Flask) -> None:
@@ -134,9 +137,16 @@ def mail_group():
 def send_mail(loop, interval):
     """Deliver waiting email over MAIL_URL (or to instance/mail/ as .eml files)."""
     try:
-        mail.transport_for(current_app)
+        transport = mail.transport_for(current_app)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
+    if isinstance(transport, mail.SmtpTransport) and current_app.config["BASE_URL"] == (
+        harbor_config.DEFAULT_BASE_URL
+    ):
+        raise click.ClickException(
+            "Set HARBOR_BASE_URL to the site's public address before sending real email: "
+            f"links would point at {harbor_config.DEFAULT_BASE_URL}."
+        )
     if not loop:
         click.echo(f"Mail: {mail.deliver_waiting(mail.transport_for(current_app))}.")
         return
@@ -147,19 +157,26 @@ def send_mail(loop, interval):
     click.echo(f"Mail worker started; a round every {interval:g} seconds. Ctrl-C stops it.")
     next_digests = 0.0
     while not stopping:
-        digests = 0
-        # Digests are daily; looking for due ones once a minute is plenty.
-        if time.monotonic() >= next_digests:
-            digests = mail.queue_digests()
+        try:
+            _mail_round(next_digests <= time.monotonic())
+        except Exception:
+            # A database restart, say: log it and try again next round rather than die.
+            log.exception("Mail worker round failed; trying again in %g seconds.", interval)
+        if next_digests <= time.monotonic():
             next_digests = time.monotonic() + 60
-        report = mail.deliver_waiting(mail.transport_for(current_app))
-        if digests or report.sent or report.retrying or report.given_up:
-            click.echo(f"Mail: {digests} digests queued; {report}.")
         db.session.remove()
         deadline = time.monotonic() + interval
         while not stopping and time.monotonic() < deadline:
             time.sleep(0.2)
     click.echo("Mail worker stopped.")
+
+
+def _mail_round(with_digests: bool) -> None:
+    # Digests are daily; looking for due ones once a minute is plenty.
+    digests = mail.queue_digests() if with_digests else 0
+    report = mail.deliver_waiting(mail.transport_for(current_app))
+    if digests or report.sent or report.retrying or report.given_up:
+        click.echo(f"Mail: {digests} digests queued; {report}.")
 
 
 @mail_group.command("digest")

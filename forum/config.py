@@ -26,6 +26,7 @@ ENVIRONMENT = {
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
 INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "MESSAGES_AFTER_POSTS", "PROXY_COUNT"}
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 THREADS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
 TITLE_MAX_LENGTH = 150
@@ -46,7 +47,8 @@ def default_settings(instance_path: Path) -> dict:
     return {
         "SITE_NAME": "Harbor",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'harbor.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters keeps emails and message text out of error logs and tracebacks.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "THREADS_PER_PAGE": THREADS_PER_PAGE,
         "POSTS_PER_PAGE": POSTS_PER_PAGE,
@@ -70,7 +72,7 @@ def default_settings(instance_path: Path) -> dict:
         # means the headers are ignored: anyone could send them.
         "PROXY_COUNT": 0,
         # Where members reach the site: links in emails start with it.
-        "BASE_URL": "http://127.0.0.1:5000",
+        "BASE_URL": DEFAULT_BASE_URL,
         # Empty: write each email as a file under instance/mail/ (see services/mail.py).
         "MAIL_URL": "",
         "MAIL_FROM": "Harbor <harbor@localhost>",

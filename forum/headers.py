@@ -6,6 +6,7 @@ inline scripts, handlers or style attributes anywhere in the templates, so an in
 """
 
 from flask import Flask, Response, current_app, make_response, request
+from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,6 +41,10 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        # A member's pages (messages, settings, notifications) must not linger in a shared
+        # computer's cache, to be shown again with the back button after logging out.
+        headers.setdefault("Cache-Control", "no-store")
     if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response

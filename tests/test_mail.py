@@ -128,11 +128,28 @@ def test_an_operator_created_account_needs_no_confirming(runner, ctx, mailbox):
     assert ops.email_confirmed_at is not None
 
 
-def test_the_confirmation_link_can_be_sent_again(client, mailbox):
+def test_the_confirmation_link_can_be_sent_again_but_not_in_a_flood(client, mailbox):
     register(client)
+    for _ in range(5):
+        submit(client, "/confirm/resend", {"next": "/"})
+    assert len(mailbox.to("ana@example.org")) == 1  # the first is still on its way
+    db.session.execute(update(OutboxEmail).values(created_at=utcnow() - timedelta(minutes=3)))
+    db.session.commit()
     submit(client, "/confirm/resend", {"next": "/"})
     first, second = mailbox.to("ana@example.org")
     assert link_in(first).startswith("/confirm/") and link_in(second).startswith("/confirm/")
+
+
+def test_settings_never_tell_whether_an_address_already_has_an_account(client, make):
+    make.member("bea", email="bea@example.org")
+    pages = {}
+    for username, address in (("stranger", "bea@example.org"), ("newbie", "new@example.org")):
+        register(client, username, address)
+        page = client.get("/settings").text
+        pages[username] = page.replace(username, "NAME").replace(address, "ADDRESS")
+        submit(client, "/logout")
+    assert "waiting for you to confirm <strong>ADDRESS</strong>" in pages["newbie"]
+    assert pages["stranger"] == pages["newbie"]
 
 
 # Forgotten passwords
@@ -169,6 +186,15 @@ def test_asking_for_a_reset_never_says_whether_an_account_exists(client, make, m
     unknown = submit(client, "/reset", {"email": "nobody@example.org"}).text
     assert known.replace("rosa@", "X@") == unknown.replace("nobody@", "X@")
     assert [m["To"] for m in mailbox.deliver()] == ["rosa@example.org"]
+
+
+def test_no_reset_link_goes_to_an_address_nobody_confirmed(client, make, mailbox):
+    make.newcomer("nia", email="nia@gmial.example")  # mistyped, never confirmed
+    response = submit(client, "/reset", {"email": "nia@gmial.example"})
+    assert "Check your email" in response.text
+    assert [m["Subject"] for m in mailbox.to("nia@gmial.example")] == [
+        "Please confirm your email address"
+    ]
 
 
 def test_a_reset_link_expires_after_an_hour(client, make, mailbox, monkeypatch):
@@ -287,9 +313,11 @@ def test_news_already_read_on_the_site_is_not_emailed(client, make, mailbox):
     assert mail.queue_digests() == 0
 
 
-def test_two_workers_queue_one_digest(app, make):
-    rosa = make.member("rosa")
-    make.reply(make.thread(author=rosa), author=make.member("jun"))
+def test_two_workers_queue_one_digest_each(app, make):
+    rosa, jun = make.member("rosa"), make.member("jun")
+    thread = make.thread(author=rosa)
+    make.reply(thread, author=jun)
+    make.reply(thread, author=make.member("kim"))  # rosa and jun both have news
     db.session.commit()
 
     def worker():
@@ -297,11 +325,14 @@ def test_two_workers_queue_one_digest(app, make):
             mail.queue_digests()
 
     both = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in both:
-        thread.start()
-    for thread in both:
-        thread.join()
-    assert len(outbox("digest")) == 1
+    for worker_thread in both:
+        worker_thread.start()
+    for worker_thread in both:
+        worker_thread.join()
+    assert sorted(email.to_address for email in outbox("digest")) == [
+        "jun@example.org",
+        "rosa@example.org",
+    ]
 
 
 def test_one_click_unsubscribe_from_a_mail_program_needs_no_form_token(client, make, mailbox):
@@ -394,20 +425,59 @@ def test_a_mail_server_that_is_down_is_retried_with_growing_waits(app, make):
         app.config["MAIL_URL"] = ""
 
 
-def test_email_goes_out_over_smtp(app, make):
+def test_a_password_is_never_sent_to_a_mail_server_without_tls(app):
+    app.config["MAIL_URL"] = "smtp://harbor:secret@mail.example.org:587"
+    try:
+        with pytest.raises(ValueError, match="no TLS"):
+            mail.transport_for(app)
+    finally:
+        app.config["MAIL_URL"] = ""
+
+
+def smtp_server(reply_to_rcpt: str | None = None):
+    """A real SMTP server on a free port; ``reply_to_rcpt`` refuses every recipient."""
     from aiosmtpd.controller import Controller
 
-    received = []
-
     class Handler:
+        received = []
+
+        async def handle_RCPT(self, server, session, envelope, address, options):
+            if reply_to_rcpt:
+                return reply_to_rcpt
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
+            Handler.received.append(envelope)
             return "250 OK"
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = Controller(Handler(), hostname="127.0.0.1", port=port)
+    return Controller(Handler(), hostname="127.0.0.1", port=port), Handler.received, port
+
+
+@pytest.mark.parametrize(
+    ("refusal", "outcome"),
+    [("450 4.2.0 Greylisted, try again later", "retrying"), ("550 5.1.1 No such user", "given_up")],
+)
+def test_a_temporary_refusal_is_retried_and_a_final_one_is_not(app, make, refusal, outcome):
+    server, _, port = smtp_server(reply_to_rcpt=refusal)
+    server.start()
+    try:
+        waiting = queue_one(make)
+        app.config["MAIL_URL"] = f"smtp://127.0.0.1:{port}"
+        report = mail.deliver_waiting(mail.transport_for(app))
+    finally:
+        server.stop()
+        app.config["MAIL_URL"] = ""
+    assert getattr(report, outcome) == 1
+    row = db.session.get(OutboxEmail, waiting.id)
+    assert (row.given_up_at is not None) is (outcome == "given_up")
+
+
+def test_email_goes_out_over_smtp(app, make):
+    server, received, port = smtp_server()
     server.start()
     try:
         queue_one(make)
@@ -421,6 +491,15 @@ def test_email_goes_out_over_smtp(app, make):
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
     assert message["From"] == "Harbor <harbor@localhost>"
     assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_the_worker_will_not_send_real_email_with_links_to_localhost(app, runner, ctx):
+    app.config["MAIL_URL"] = "smtps://harbor:secret@mail.example.org"
+    try:
+        result = runner.invoke(args=["mail", "send"])
+    finally:
+        app.config["MAIL_URL"] = ""
+    assert result.exit_code != 0 and "HARBOR_BASE_URL" in result.output
 
 
 def test_the_mail_commands_send_and_report(runner, make, mailbox):
@@ -449,5 +528,6 @@ def test_a_private_message_is_emailed_without_its_words_and_links_to_the_convers
     conversation = make.conversation(author=make.member("jun"), recipients=[rosa],
                                      subject="Coffee?", body="My private words")  # fmt: skip
     [message] = mailbox.to("rosa@example.org")
+    assert message["Subject"] == "You have a new private message"  # not "Coffee?"
     assert link_in(message) == f"/messages/{conversation.id}"
     assert "My private words" not in text_of(message)

@@ -427,3 +427,10 @@ def test_message_pages_cost_a_fixed_number_of_indexed_statements(client, make, c
             steps = [row[-1] for row in plan]
             assert not any("TEMP B-TREE" in step for step in steps), (statement, steps)
             assert not [step for step in steps if step.startswith("SCAN")], (statement, steps)
+
+
+def test_a_message_to_nobody_is_refused_with_the_words_kept(client, rosa):
+    response = submit(client, "/messages/new", {"to": " , @ ", "subject": "Hi",
+                                                "body": "Words worth keeping"})  # fmt: skip
+    assert "Please type the username" in response.text
+    assert "Words worth keeping" in response.text

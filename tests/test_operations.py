@@ -70,3 +70,8 @@ def test_each_request_is_logged_once_without_personal_data(client, make, caplog)
     logged = "\n".join(lines)
     for private in ("rosa", "scan", "SECRET-TOKEN", "127.0.0.1", "example.org"):
         assert private not in logged
+
+
+def test_members_pages_are_never_stored_by_the_browser_cache(client, rosa):
+    for path in ("/messages", "/settings", "/notifications", "/"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path

@@ -24,6 +24,9 @@ def recipient_names(text: str | None) -> list[str]:
 
 
 def not_too_many(form, field):
+    if not recipient_names(field.data):
+        # "," or "@" alone gets past NotBlank but names nobody.
+        raise ValidationError("Please type the username of the member you'd like to write to.")
     if len(recipient_names(field.data)) > MOST_RECIPIENTS:
         raise ValidationError(
             f"A conversation can include up to {MOST_RECIPIENTS} other members. "

@@ -30,6 +30,8 @@ class OutboxEmail(db.Model):
             sqlite_where=text("sent_at IS NULL AND given_up_at IS NULL"),
             postgresql_where=text("sent_at IS NULL AND given_up_at IS NULL"),
         ),
+        # "Was this sent to this address a moment ago?", asked before account emails.
+        Index("ix_outbox_recipient", "to_address", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

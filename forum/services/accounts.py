@@ -340,7 +340,9 @@ def request_password_reset(address: str) -> None:
     except ValueError:
         return
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not can_log_in(user):
+    # Only to an address its owner confirmed: a mistyped, never-confirmed address belongs to
+    # someone else, who must not be able to take the account over.
+    if user is None or not can_log_in(user) or user.email_confirmed_at is None:
         return
     token = tokens.make(
         tokens.RESET_PASSWORD, {"member": user.id, "password": _password_fingerprint(user)}
@@ -358,9 +360,11 @@ def request_password_reset(address: str) -> None:
 
 
 def _password_fingerprint(user: User) -> str:
-    # Part of a digest of the current hash: the link stops working once the password changes,
-    # which makes it single-use, without storing anything.
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:24]
+    # Part of a digest of the current hash and address: the link stops working once the
+    # password changes (so it works once) or the address does (so an old inbox cannot use
+    # it), without storing anything.
+    state = f"{user.password_hash or ''}\n{user.email or ''}"
+    return hashlib.sha256(state.encode()).hexdigest()[:24]
 
 
 def member_for_reset(token: str) -> User:
@@ -371,11 +375,9 @@ def member_for_reset(token: str) -> User:
 
 
 def reset_password(user: User, new: str) -> None:
-    """Set a new password from a reset link; every session ends, and the inbox is proven."""
+    """Set a new password from a reset link; every session and older link ends."""
     user.set_password(new)
     user.session_token = User.new_token()
-    if user.email is not None and user.email_confirmed_at is None:
-        user.email_confirmed_at = utcnow()
     _queue_password_changed(user)
     db.session.commit()
 

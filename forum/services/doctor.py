@@ -166,9 +166,10 @@ def _boards() -> list[Finding]:
 
 
 def _members() -> list[Finding]:
+    # As on profiles: anonymous posts are not counted as the member's.
     posts = (
         select(Post.author_id, func.count().label("posts"))
-        .where(Post.state == PostState.VISIBLE)
+        .where(Post.state == PostState.VISIBLE, Post.is_anonymous.is_(False))
         .group_by(Post.author_id)
         .subquery()
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -64,12 +65,17 @@ def queue(
     template: str,
     member: User | None = None,
     **context,
-) -> OutboxEmail:
+) -> OutboxEmail | None:
     """Write an email to the outbox in the caller's transaction. The caller commits.
 
     Emails about forum activity carry a one-click unsubscribe link and headers; account
     emails (confirmations, password resets) do not, since they are not a subscription.
+    Anyone can ask for those to be sent to any address, so the same one goes to the same
+    address at most once in ACCOUNT_EMAIL_GAP: a flood of "someone is trying to get into
+    your account" would frighten its reader. Returns None when it was held back.
     """
+    if kind in ACCOUNT_KINDS and _sent_lately(kind, address):
+        return None
     headers = {"Auto-Submitted": "auto-generated"}
     if member is not None and kind in SUBSCRIPTION_KINDS:
         link = unsubscribe_url(member)
@@ -96,6 +102,23 @@ def queue(
 
 
 SUBSCRIPTION_KINDS = frozenset({"notification", "digest"})
+ACCOUNT_KINDS = frozenset({"confirm-email", "address-in-use", "reset-password", "email-changing"})
+ACCOUNT_EMAIL_GAP = timedelta(minutes=2)
+
+
+def _sent_lately(kind: str, address: str) -> bool:
+    return (
+        db.session.scalar(
+            select(OutboxEmail.id)
+            .where(
+                OutboxEmail.to_address == address,
+                OutboxEmail.kind == kind,
+                OutboxEmail.created_at > utcnow() - ACCOUNT_EMAIL_GAP,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def excerpt(post: Post) -> str:
@@ -112,13 +135,21 @@ def queue_notification(member: User, notification: Notification, post: Post | No
     queue(
         "notification",
         member.email,
-        notification.text,
+        email_text(notification),
         "notification",
         member=member,
-        headline=notification.text,
+        headline=email_text(notification),
         excerpt=excerpt(post) if post is not None else "",
         link=notification_link(notification),
     )
+
+
+def email_text(notification: Notification) -> str:
+    """What an email says a notification is about. A private message is announced without
+    its subject: email subjects show on lock screens and in shared inboxes."""
+    if notification.conversation_id is not None:
+        return "You have a new private message"
+    return notification.text
 
 
 def notification_link(notification: Notification) -> str:
@@ -132,56 +163,49 @@ def notification_link(notification: Notification) -> str:
 def queue_digests(now: datetime | None = None) -> int:
     """Queue a daily summary for each member who wants one and has unread news.
 
-    Each member's digest and the moment it covers up to commit together, and the second
-    is a conditional update: two workers at once still send one digest.
+    Each member's digest and the moment it covers up to commit together, claimed by a
+    conditional update that repeats the "due" test: two workers at once still send one
+    digest, and the marker never moves backwards.
     """
     now = now or utcnow()
-    due = (
-        select(User)
+    due = or_(User.digested_until.is_(None), User.digested_until <= now - DIGEST_EVERY)
+    member_ids = db.session.scalars(
+        select(User.id)
         .where(
             User.email_frequency == EmailFrequency.DAILY_DIGEST,
             User.email_confirmed_at.is_not(None),
             User.unread_notifications > 0,
-            or_(User.digested_until.is_(None), User.digested_until <= now - DIGEST_EVERY),
+            due,
         )
         .order_by(User.id)
-    )
-    queued = 0
-    for member in list(db.session.scalars(due)):
-        if _queue_digest(member, now):
-            queued += 1
-    return queued
+    ).all()
+    return sum(_queue_digest(member_id, due, now) for member_id in member_ids)
 
 
-def _queue_digest(member: User, now: datetime) -> bool:
-    if not policy.may_email(member):
+def _queue_digest(member_id: int, due, now: datetime) -> bool:
+    member = db.session.get(User, member_id, populate_existing=True)
+    since = member.digested_until or datetime.min
+    claimed = db.session.execute(
+        update(User).where(User.id == member_id, due).values(digested_until=now)
+    ).rowcount
+    if not claimed:
+        db.session.rollback()  # another worker got here first; its digest stands
         return False
     news = list(
         db.session.scalars(
             select(Notification)
             .where(
-                Notification.user_id == member.id,
+                Notification.user_id == member_id,
                 Notification.read_at.is_(None),
-                Notification.created_at > (member.digested_until or datetime.min),
+                Notification.created_at > since,
             )
             .order_by(Notification.id.desc())
             .limit(DIGEST_MOST_ITEMS + 1)
         )
     )
-    claimed = db.session.execute(
-        update(User)
-        .where(
-            User.id == member.id,
-            User.digested_until.is_(None)
-            if member.digested_until is None
-            else User.digested_until == member.digested_until,
-        )
-        .values(digested_until=now)
-    ).rowcount
-    if not claimed or not news:
-        # Nothing new (the marker still moves, so the next look is a day away) or another
-        # worker got here first (its digest stands; ours is dropped).
-        db.session.commit() if claimed else db.session.rollback()
+    if not news or not policy.may_email(member):
+        # Nothing new: the marker still moves, so the next look is a day away.
+        db.session.commit()
         return False
     shown = news[:DIGEST_MOST_ITEMS]
     queue(
@@ -190,7 +214,7 @@ def _queue_digest(member: User, now: datetime) -> bool:
         f"Your {current_app.config['SITE_NAME']} summary: {_count(len(news), shown)}",
         "digest",
         member=member,
-        items=[(item.text, notification_link(item)) for item in shown],
+        items=[(email_text(item), notification_link(item)) for item in shown],
         more=len(news) > len(shown),
         notifications_url=external_url("users.notifications"),
     )
@@ -234,7 +258,9 @@ def deliver_waiting(transport, limit: int | None = None) -> DeliveryReport:
             except PermanentFailure as error:
                 give_up(email, str(error))
                 report.given_up += 1
-            except (OSError, smtplib.SMTPException) as error:
+            except Exception as error:
+                # Whatever went wrong with this one (a MAIL_FROM the library refuses, say),
+                # it waits and is retried like any failure, and the rest still go.
                 if retry_later(email, f"{type(error).__name__}: {error}"):
                     report.retrying += 1
                 else:
@@ -370,10 +396,17 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         if self.connection is None:
-            kind = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
-            connection = kind(self.host, self.port, timeout=self.timeout)
+            # Verified TLS: without a context smtplib accepts any certificate, and whoever
+            # sits in between would read the password and every reset link.
+            tls = ssl.create_default_context()
+            if self.use_ssl:
+                connection = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=tls
+                )
+            else:
+                connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.starttls:
-                connection.starttls()
+                connection.starttls(context=tls)
             if self.username:
                 connection.login(self.username, self.password or "")
             self.connection = connection
@@ -382,10 +415,13 @@ class SmtpTransport:
     def send(self, email: OutboxEmail, message: EmailMessage) -> None:
         try:
             self._connect().send_message(message)
-        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused) as error:
-            raise PermanentFailure(str(error)) from error
-        except smtplib.SMTPDataError as error:
-            if 500 <= error.smtp_code < 600:
+        except smtplib.SMTPRecipientsRefused as error:
+            # 4xx is "try again later" (greylisting, a full mailbox); only 5xx is final.
+            if all(code >= 500 for code, _ in error.recipients.values()):
+                raise PermanentFailure(str(error)) from error
+            raise
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if error.smtp_code >= 500:
                 raise PermanentFailure(str(error)) from error
             self._drop()
             raise
@@ -418,7 +454,13 @@ def transport_for(app) -> FileTransport | SmtpTransport:
         return FileTransport(Path(app.instance_path) / "mail")
     scheme = urlsplit(url).scheme
     if scheme in {"smtp", "smtps"}:
-        return SmtpTransport(url)
+        transport = SmtpTransport(url)
+        if transport.username and not (transport.use_ssl or transport.starttls):
+            raise ValueError(
+                "MAIL_URL has a password but no TLS: use smtps:// or add ?starttls=1, "
+                "so the password is never sent in the clear."
+            )
+        return transport
     if scheme == "file":
         return FileTransport(Path(unquote(urlsplit(url).path)))
     raise ValueError(f"MAIL_URL must start with smtp://, smtps:// or file: (got {scheme!r}).")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..markup import render_markdown
@@ -301,7 +302,13 @@ def report_message(message: Message, reporter: User, reason: ReportReason, note:
                           reason=reason, note=note))  # fmt: skip
     case.report_count += 1
     case.updated_at = utcnow()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another report of it opened the case (or this member's report) at the same moment:
+        # try again, now seeing theirs.
+        db.session.rollback()
+        return report_message(message, reporter, reason, note)
     return True
 
 

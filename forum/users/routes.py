@@ -204,7 +204,7 @@ def change_password():
     if password.validate_on_submit():
         if accounts.change_password(current_user, password.current.data or "", password.new.data):
             # Stay logged in here with the new token; everywhere else is logged out.
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for(".settings"))
         password.current.errors.append("That isn't your current password.")
