@@ -101,15 +101,22 @@ def _threads() -> list[Finding]:
     for (thread_id, post_count, reply_count, first_id, last_id,
          numbers_used, visible, actual_first, first_state, actual_last) in rows:  # fmt: skip
         replies = (visible or 0) - (1 if first_state is PostState.VISIBLE else 0)
-        for field, stored, actual in (
-            ("post_count", post_count, numbers_used),
-            ("reply_count", reply_count, replies),
-            ("first_post_id", first_id, actual_first),
-            ("last_post_id", last_id, actual_last),
-        ):
-            if stored != actual:
-                findings.append(Finding("thread", thread_id, field, stored, actual))
+        findings += _differences("thread", thread_id, {
+            "post_count": (post_count, numbers_used),
+            "reply_count": (reply_count, replies),
+            "first_post_id": (first_id, actual_first),
+            "last_post_id": (last_id, actual_last),
+        })  # fmt: skip
     return findings
+
+
+def _differences(kind: str, row_id: int, fields: dict[str, tuple]) -> list[Finding]:
+    """A finding for each field whose (stored, actual) values disagree."""
+    return [
+        Finding(kind, row_id, field, stored, actual)
+        for field, (stored, actual) in fields.items()
+        if stored != actual
+    ]
 
 
 def _boards() -> list[Finding]:
@@ -155,13 +162,11 @@ def _boards() -> list[Finding]:
         actual_posts,
         actual_last,
     ) in rows:
-        for field, stored, actual in (
-            ("thread_count", thread_count, actual_threads),
-            ("post_count", post_count, actual_posts),
-            ("last_post_id", last_id, actual_last),
-        ):
-            if stored != actual:
-                findings.append(Finding("board", board_id, field, stored, actual))
+        findings += _differences("board", board_id, {
+            "thread_count": (thread_count, actual_threads),
+            "post_count": (post_count, actual_posts),
+            "last_post_id": (last_id, actual_last),
+        })  # fmt: skip
     return findings
 
 
@@ -193,12 +198,10 @@ def _members() -> list[Finding]:
     )
     findings = []
     for user_id, post_count, unread_count, actual_posts, actual_unread in rows:
-        if post_count != actual_posts:
-            findings.append(Finding("member", user_id, "post_count", post_count, actual_posts))
-        if unread_count != actual_unread:
-            findings.append(
-                Finding("member", user_id, "unread_notifications", unread_count, actual_unread)
-            )
+        findings += _differences("member", user_id, {
+            "post_count": (post_count, actual_posts),
+            "unread_notifications": (unread_count, actual_unread),
+        })  # fmt: skip
     return findings
 
 

@@ -168,6 +168,8 @@ def _post_facts(post: Post, thread: Thread, board: Board, site_url: str) -> dict
         "posted": _when(post.created_at),
         "edited": _when(post.edited_at),
         "state": post.state.value,
+        "content_note": post.content_note,
+        "posted_anonymously": post.is_anonymous,
         "link": f"{site_url}/p/{post.id}",
     }
 
@@ -404,6 +406,8 @@ def _empty_account(member: User) -> None:
     member.email = member.pending_email = member.email_confirmed_at = None
     member.password_hash = None
     member.display_name = member.about = member.story = None
+    member.remembered_at = member.remembrance = member.remembrance_dates = None
+    member.is_mentor = member.mentor_listed = False
     member.email_frequency = EmailFrequency.NEVER
     member.unread_notifications = 0
     member.has_pending_warning = False
