@@ -11,7 +11,7 @@ from sqlalchemy import select
 from . import config as harbor_config
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, doctor, mail, posting, searching, seeding
+from .services import accounts, doctor, faking, mail, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 log = logging.getLogger("harbor.cli")
@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(search)
     app.cli.add_command(mail_group)
     app.cli.add_command(doctor_command)
+    app.cli.add_command(fake_command)
 
 
 @click.command("seed")
@@ -212,3 +213,30 @@ def doctor_command(repair):
     if remaining:
         raise click.ClickException(f"{len(remaining)} differences remain after repairing.")
     click.echo(f"Repaired {len(findings)} differences; everything is consistent now.")
+
+
+@click.command("fake")
+@click.option("--members", default=2_000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--threads", default=2_000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--posts", default=40_000, show_default=True, type=click.IntRange(1, 100_000_000))
+@click.option("--seed", default=1, show_default=True, help="The same seed makes the same forum.")
+@click.option("--force", is_flag=True, help="Run even though real members are here.")
+def fake_command(members, threads, posts, seed, force):
+    """Fill the database with realistic, made-up members, threads and posts (for benchmarks)."""
+    if posts < threads:
+        raise click.BadParameter("Every thread needs a post: --posts must be at least --threads.")
+    try:
+        made = faking.fake(
+            faking.Plan(members, threads, posts, seed),
+            echo=lambda line: click.echo(line, nl=False, err=True),
+            force=force,
+        )
+    except faking.HasRealMembers:
+        raise click.ClickException(
+            f"This database has {faking.real_member_count()} real members. Made-up data "
+            "would mix with theirs; use a fresh database, or --force if you are sure."
+        ) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Made {made['members']:,} members, {made['threads']:,} threads, "
+               f"{made['posts']:,} posts.")  # fmt: skip

@@ -105,6 +105,14 @@ def index_post(post: Post) -> None:
         )
 
 
+def index_many(posts) -> None:
+    """Add new, visible posts in bulk: (post id, title or "", body) each. For ``flask fake``."""
+    engine = _engine()
+    rows = [{"post_id": post_id, "title": title, "body": body} for post_id, title, body in posts]
+    if rows:
+        db.session.execute(text(engine.insert_sql), rows)
+
+
 def index_thread(thread: Thread) -> None:
     """Refresh every post of a thread (after it is hidden, merged, split or renamed)."""
     db.session.flush()
