@@ -58,9 +58,10 @@ def is_remembered(user: User) -> bool:
 def may_notify(user: User) -> bool:
     """Whether anything should be added to a member's notifications (and so their email).
 
-    Nothing is kept for the site's own account or for a member who is remembered.
+    Nothing is kept for the site's own account, a member who is remembered, or an account
+    that was deleted.
     """
-    return not user.is_system and not is_remembered(user)
+    return not user.is_system and not is_remembered(user) and not user.is_deleted
 
 
 def may_email(user: User) -> bool:

@@ -253,3 +253,22 @@ def test_a_gentle_board_offers_only_gentle_reactions(client, make):
     submit(client, f"/p/{thread.first_post_id}/react", {"kind": "love"})
     kinds = db.session.scalars(select(Reaction.kind)).all()
     assert kinds == [ReactionKind.LOVE]
+
+
+def test_an_urgent_report_of_an_anonymous_post_does_not_list_the_authors_posts(client, make, world):
+    """The at-risk panel lists a member's recent posts under their name: not for this one."""
+    make.thread(author=world["wren"], title="A named thread of hers")
+    log_in(client, make.member("kim2"))
+    submit(client, f"/p/{world['answer'].id}/report", {"reason": "at-risk", "note": "worried"})
+    submit(client, "/logout")
+    log_in(client, make.moderator())
+    page = client.get("/mod/reports").text
+    assert "A named thread of hers" not in page
+    assert_unnamed(page, "/mod/reports")
+
+
+def test_a_content_note_on_an_anonymous_post_logs_no_author(client, make, world):
+    log_in(client, make.moderator())
+    submit(client, f"/mod/p/{world['answer'].id}/note", {"content_note": "Grief and loss"})
+    entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "content-note"))
+    assert entry is not None and entry.subject_id is None

@@ -7,12 +7,14 @@ import re
 import zipfile
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from forum.extensions import db
 from forum.models import (
     EmailFrequency,
     ModerationLog,
+    Notification,
+    OutboxEmail,
     Post,
     PostState,
     ReactionKind,
@@ -20,7 +22,7 @@ from forum.models import (
     ThreadState,
     User,
 )
-from forum.services import community, posting, searching
+from forum.services import community, doctor, member_data, moderation, posting, searching
 
 from .factories import PASSWORD, log_in, submit
 
@@ -103,6 +105,7 @@ def every_stored_value() -> str:
 
 
 def test_deleting_an_account_leaves_no_personal_data_anywhere(client, make, wren):
+    moderation.add_staff_note(wren, make.moderator(), "Her chemo is failing, says her sister")
     assert NAME in every_stored_value() and ADDRESS in every_stored_value()
     log_in(client, wren)
     response = submit(client, "/settings/delete", {"posts": "remove", "password": "wrong",
@@ -116,8 +119,9 @@ def test_deleting_an_account_leaves_no_personal_data_anywhere(client, make, wren
     stored = every_stored_value()
     personal_data = (NAME, ADDRESS, "Wren F.", "Stage IV since 2020", "Gardener", "Heat packs?",
                      "Thank you, trying it tonight.", "Thursday at ten?")  # fmt: skip
-    for personal in personal_data:
+    for personal in (*personal_data, "Her chemo is failing"):
         assert personal not in stored, personal
+    assert doctor.examine() == []  # every count still adds up
     # What others wrote stays, and reads.
     assert "A warm bath helps me." in stored and "Jun's own words" in stored
 
@@ -207,3 +211,16 @@ def test_nobody_can_register_a_name_kept_for_former_members(client):
                                             "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
     assert "kept for the site itself" in response.text
     assert db.session.scalar(select(User).where(User.username_key == "former-member-7")) is None
+
+
+def test_a_member_called_hope_leaves_others_hopes_alone(make, wren):
+    """Only what the member did is reworded or dropped, not every "hope" in others' mail."""
+    hope = make.member("hope")
+    jun = db.session.scalar(select(User).where(User.username == "jun"))
+    mine = db.session.scalar(select(Thread).where(Thread.title == "Only my words"))
+    make.reply(mine, author=jun, body="hope is what keeps me going, and I hope yours is clear.")
+    emails_before = db.session.scalar(select(func.count()).select_from(OutboxEmail))
+    notes_before = set(db.session.scalars(select(Notification.text)))
+    member_data.delete_account(hope, remove_posts=True, by=hope)
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == emails_before
+    assert set(db.session.scalars(select(Notification.text))) == notes_before

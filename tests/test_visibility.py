@@ -196,6 +196,8 @@ def test_members_boards_and_profiles_are_kept_from_search_engines(client, make):
     quiet.noindex = True
     members = make.board(slug="members-room")
     members.visibility = MEMBERS
+    staff = make.board(slug="moderators-lounge")
+    staff.visibility, staff.noindex = STAFF, True
     db.session.commit()
     thread = make.thread(board=quiet, author=make.member("rosa"))
     noindex = '<meta name="robots" content="noindex">'

@@ -245,6 +245,8 @@ def recent_posts_of(user_ids: list[int], limit: int) -> dict[int, list[Post]]:
             Post.author_id.in_(user_ids),
             Post.state == PostState.VISIBLE,
             Thread.state == ThreadState.VISIBLE,
+            # Listed under the member's name: an anonymous post there would name its author.
+            Post.is_anonymous.is_(False),
         )
         .subquery()
     )
@@ -423,7 +425,11 @@ def noindex_boards() -> list[Board]:
     return list(
         db.session.scalars(
             select(Board)
-            .where(or_(Board.noindex, Board.visibility != BoardVisibility.PUBLIC))
+            # Never a staff board: naming it here would tell everyone it exists.
+            .where(
+                or_(Board.noindex, Board.visibility == BoardVisibility.MEMBERS),
+                Board.visibility != BoardVisibility.STAFF,
+            )
             .order_by(Board.position, Board.id)
         )
     )

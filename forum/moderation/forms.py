@@ -168,7 +168,9 @@ class RememberForm(FlaskForm):
         description="Optional; for example “1961 – 2026”.",
     )
     reason = reason_field(
-        required=True, label="Who asked, and how (private, kept in the log)", id="remember-reason"
+        required=True,
+        label="Why (kept in the log, which every moderator reads: no names or contact details)",
+        id="remember-reason",
     )
 
 

@@ -81,11 +81,16 @@ def home():
 def reports():
     page = requested_page(QUEUE_PAGE_SIZE, models.count_open_cases())
     cases = models.open_cases(page.offset, page.per_page)
-    at_risk = [case.subject_id for case in cases if case.is_urgent]
+    # Not for an anonymous post: a list under the author's name would reveal who wrote it.
+    at_risk = [case.subject_id for case in cases if case.is_urgent and not is_anonymous(case)]
     return render_template(
         "moderation/reports.html", cases=cases, page=page, form=ResolveForm(),
         recent_posts=models.recent_posts_of(at_risk, URGENT_RECENT_POSTS),
     )  # fmt: skip
+
+
+def is_anonymous(case) -> bool:
+    return not case.is_about_message and case.post.is_anonymous
 
 
 @bp.post("/cases/<int:case_id>/resolve")

@@ -122,6 +122,9 @@ def _sent_lately(kind: str, address: str) -> bool:
 
 
 def excerpt(post: Post) -> str:
+    # A post behind a content note is not shown in an email: the note says what it is about.
+    if post.content_note:
+        return f"Content note: {post.content_note}. Open it on the site when you are ready."
     text = " ".join(visible_text(post.html).split())
     if len(text) <= EXCERPT_LENGTH:
         return text

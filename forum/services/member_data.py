@@ -274,6 +274,7 @@ def delete_account(member: User, remove_posts: bool, by: User, reason: str = "")
     _rename_in_others_notifications(member)
     _drop_others_emails_naming(member)
     _empty_account(member)
+    posting.recount_member(member)
     for thread in touched_threads:
         posting.recount_thread(thread)
     for board in {db.session.get(Board, thread.board_id) for thread in touched_threads}:
@@ -375,30 +376,40 @@ def _forget_personal_rows(member: User) -> None:
         db.session.execute(delete(OutboxEmail).where(OutboxEmail.user_id == member.id))
 
 
+# How notification texts begin when they are about what someone did (see notifications.py
+# and messaging.py); only these are reworded, so a member called "hope" or "New" leaves
+# "I hope…" and "New messages in…" alone.
+_DEEDS = ("replied to", "mentioned you", "quoted you", "started “", "sent support",
+          "sent you a message")  # fmt: skip
+
+
 def _rename_in_others_notifications(member: User) -> None:
     """Others' notifications begin with who did it ("rosa replied to …"): say "A former
-    member" there instead. Matching the exact start leaves other words alone."""
-    start = member.username + " "
-    db.session.execute(
-        update(Notification)
-        .where(func.substr(Notification.text, 1, len(start)) == start)
-        .values(text="A former member " + func.substr(Notification.text, len(start) + 1))
-    )
+    member" there instead."""
+    name = member.username
+    for deed in _DEEDS:
+        start = f"{name} {deed}"
+        db.session.execute(
+            update(Notification)
+            .where(func.substr(Notification.text, 1, len(start)) == start)
+            .values(text="A former member " + func.substr(Notification.text, len(name) + 2))
+        )
 
 
 def _drop_others_emails_naming(member: User) -> None:
     """Emails to others that say what the member did ("rosa replied …") are dropped,
     sent or not: the notification stays on the site, under "a former member"."""
-    name = re.compile(rf"(?<![A-Za-z0-9_-]){re.escape(member.username)}(?![A-Za-z0-9_-])")
+    deeds = "|".join(re.escape(deed) for deed in _DEEDS)
+    naming = re.compile(rf"^(?:- )?{re.escape(member.username)} (?:{deeds})", re.MULTILINE)
     candidates = db.session.execute(
         select(OutboxEmail.id, OutboxEmail.text_body).where(
             OutboxEmail.kind.in_(mail.SUBSCRIPTION_KINDS),
             OutboxEmail.text_body.contains(member.username, autoescape=True),
         )
     ).all()
-    naming = [email_id for email_id, body in candidates if name.search(body)]
-    if naming:
-        db.session.execute(delete(OutboxEmail).where(OutboxEmail.id.in_(naming)))
+    doomed = [email_id for email_id, body in candidates if naming.search(body)]
+    if doomed:
+        db.session.execute(delete(OutboxEmail).where(OutboxEmail.id.in_(doomed)))
 
 
 def _empty_account(member: User) -> None:
@@ -410,6 +421,7 @@ def _empty_account(member: User) -> None:
     member.is_mentor = member.mentor_listed = False
     member.email_frequency = EmailFrequency.NEVER
     member.unread_notifications = 0
+    member.approved_post_count = 0
     member.has_pending_warning = False
     member.digested_until = None
     member.last_seen_at = None

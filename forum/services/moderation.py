@@ -229,7 +229,7 @@ def set_content_note(post: Post, actor: User, note: str | None, reason: str = ""
     """A moderator adds, changes or removes a post's content note. False if unchanged."""
     if note == post.content_note:
         return False
-    _log(actor, "content-note", reason, post=post, subject=_post_author(post),
+    _log(actor, "content-note", reason, post=post, subject=_named_author(post),
          details={"content_note": [post.content_note, note]})  # fmt: skip
     post.content_note = note
     db.session.commit()
@@ -562,7 +562,10 @@ def lift(member: User, actor: User, reason: str) -> int:
 def add_staff_note(member: User, actor: User, body: str) -> StaffNote:
     note = StaffNote(user_id=member.id, author_id=actor.id, body=body)
     db.session.add(note)
-    _log(actor, "note", body, subject=member)
+    db.session.flush()
+    # The note's words stay in the note, which deleting the account removes; the log, which
+    # can never be changed, only says that one was written.
+    _log(actor, "note", "", subject=member, details={"note": note.id})
     db.session.commit()
     return note
 
@@ -647,16 +650,15 @@ def mark_remembered(member: User, actor: User, remembrance: str, dates: str, rea
                OutboxEmail.given_up_at.is_(None))
         .values(given_up_at=now, last_error="Not sent: the member is remembered.")
     )  # fmt: skip
-    _log(actor, "remember", reason, subject=member,
-         details={"remembrance": remembrance, "dates": dates})  # fmt: skip
+    # The family's words are on the profile; the log, which can never be changed, keeps none.
+    _log(actor, "remember", reason, subject=member)
     db.session.commit()
 
 
 def undo_remembered(member: User, actor: User, reason: str) -> None:
     """Reopen the account (a mistake, or the family changed their mind): login works again
     with the same password, and mail and messages reach them as before."""
-    before = {"remembrance": member.remembrance, "dates": member.remembrance_dates}
-    _log(actor, "unremember", reason, subject=member, details=before)
+    _log(actor, "unremember", reason, subject=member)
     member.remembered_at = None
     member.remembrance = None
     member.remembrance_dates = None

@@ -292,9 +292,8 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if current_user.check_password(form.password.data or ""):
-            member_data.delete_account(
-                current_user, remove_posts=form.posts.data == "remove", by=current_user
-            )
+            member = current_user._get_current_object()
+            member_data.delete_account(member, remove_posts=form.posts.data == "remove", by=member)
             logout_user()
             return render_template("users/deleted.html")
         form.password.errors.append("That isn't your password.")
