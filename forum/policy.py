@@ -345,12 +345,21 @@ def can_sanction(actor: User | None, member: User) -> bool:
     # A remembered member has nothing left to be warned, silenced or suspended about.
     if not is_staff(actor) or member.is_system or member.id == actor.id:
         return False
-    return member.role in SANCTIONABLE_BY[actor.role] and not is_remembered(member)
+    return (
+        member.role in SANCTIONABLE_BY[actor.role]
+        and not is_remembered(member)
+        and not member.is_deleted
+    )
 
 
 def can_change_role(actor: User | None, member: User) -> bool:
     """Admins set roles; a remembered member keeps the one they had."""
-    return can_manage_site(actor) and not member.is_system and not is_remembered(member)
+    return (
+        can_manage_site(actor)
+        and not member.is_system
+        and not is_remembered(member)
+        and not member.is_deleted
+    )
 
 
 def can_mark_remembered(actor: User | None, member: User) -> bool:
@@ -360,6 +369,7 @@ def can_mark_remembered(actor: User | None, member: User) -> bool:
         and not member.is_system
         and member.id != actor.id
         and not is_remembered(member)
+        and not member.is_deleted
     )
 
 

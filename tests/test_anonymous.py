@@ -272,3 +272,11 @@ def test_a_content_note_on_an_anonymous_post_logs_no_author(client, make, world)
     submit(client, f"/mod/p/{world['answer'].id}/note", {"content_note": "Grief and loss"})
     entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "content-note"))
     assert entry is not None and entry.subject_id is None
+
+
+def test_others_are_not_told_an_anonymous_thread_is_someones_first(client, make, world):
+    thread = world["thread"]
+    assert thread.is_authors_first
+    log_in(client, make.member("kim3"))
+    assert "first thread" not in client.get(f"/t/{thread.id}/{thread.slug}").text
+    assert "peer mentor" in world["as_wren"].get(f"/t/{thread.id}/{thread.slug}").text
