@@ -112,8 +112,9 @@ def may_log_in_to_read(user: User | None, board: Board) -> bool:
 
 
 def has_feed(board: Board) -> bool:
-    """Feeds are read by programs without a login: only public boards have them."""
-    return can_read_board(None, board)
+    """Feeds are read by programs without a login: only public boards have them, and not
+    those kept from search engines, since a feed is one more way to be indexed."""
+    return can_read_board(None, board) and not board.noindex
 
 
 def is_hidden_from_search_engines(board: Board) -> bool:

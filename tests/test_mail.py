@@ -532,3 +532,19 @@ def test_a_private_message_is_emailed_without_its_words_and_links_to_the_convers
     assert message["Subject"] == "You have a new private message"  # not "Coffee?"
     assert link_in(message) == f"/messages/{conversation.id}"
     assert "My private words" not in text_of(message)
+
+
+def test_a_digest_leaves_out_news_from_a_board_the_member_can_no_longer_read(make, mailbox):
+    from forum.models import Board, BoardVisibility
+
+    rosa = make.member("rosa", email="rosa@example.org")
+    thread = make.thread(author=rosa, title="Open worry")
+    make.reply(thread, author=make.member("jun"))
+    closed = make.thread(author=rosa, title="Now behind closed doors")
+    make.reply(closed, author=make.member("kim"))
+    db.session.get(Board, closed.board_id).visibility = BoardVisibility.STAFF
+    db.session.commit()
+    mail.queue_digests()
+    [digest] = mailbox.to("rosa@example.org")
+    assert "Open worry" in text_of(digest)
+    assert "Now behind closed doors" not in text_of(digest)

@@ -119,7 +119,7 @@ def test_only_visitors_at_members_boards_are_asked_to_log_in(who, visibility, as
     ("visibility", "noindex", "hidden", "feed"),
     [
         (PUBLIC, False, False, True),
-        (PUBLIC, True, True, True),
+        (PUBLIC, True, True, False),  # a feed would be one more way to be indexed
         (MEMBERS, False, True, False),
         (STAFF, False, True, False),
     ],

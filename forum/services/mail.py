@@ -29,7 +29,15 @@ from sqlalchemy import func, or_, select, update
 from .. import policy, tokens
 from ..extensions import db
 from ..markup import visible_text
-from ..models import EmailFrequency, Notification, OutboxEmail, Post, User, utcnow
+from ..models import (
+    EmailFrequency,
+    Notification,
+    OutboxEmail,
+    Post,
+    User,
+    thread_with_board,
+    utcnow,
+)
 from ..text import clean_line
 
 # How long a worker may take to send one email before another may try it.
@@ -206,6 +214,8 @@ def _queue_digest(member_id: int, due, now: datetime) -> bool:
             .limit(DIGEST_MOST_ITEMS + 1)
         )
     )
+    # Only what the member may still read: a board can close, a thread can move.
+    news = [item for item in news if _still_readable(member, item)]
     if not news or not policy.may_email(member):
         # Nothing new: the marker still moves, so the next look is a day away.
         db.session.commit()
@@ -223,6 +233,14 @@ def _queue_digest(member_id: int, due, now: datetime) -> bool:
     )
     db.session.commit()
     return True
+
+
+def _still_readable(member: User, notification: Notification) -> bool:
+    if notification.post_id is None:
+        return True
+    post = db.session.get(Post, notification.post_id)
+    thread = thread_with_board(post.thread_id) if post is not None else None
+    return thread is not None and policy.can_see_thread(member, thread)
 
 
 def _count(found: int, shown: list) -> str:
