@@ -548,3 +548,11 @@ def test_a_digest_leaves_out_news_from_a_board_the_member_can_no_longer_read(mak
     [digest] = mailbox.to("rosa@example.org")
     assert "Open worry" in text_of(digest)
     assert "Now behind closed doors" not in text_of(digest)
+
+
+def test_the_digest_command_queues_what_is_due(runner, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    make.reply(make.thread(author=rosa, title="Scan day"), author=make.member("jun"))
+    result = runner.invoke(args=["mail", "digest"])
+    assert result.exit_code == 0 and "Queued 1 digests." in result.output
+    assert "Scan day" in text_of(mailbox.to("rosa@example.org")[0])

@@ -254,7 +254,11 @@ BROKEN_LINK = (
 )
 
 
-def _read_link(purpose: str, token: str, max_age_seconds: int) -> tuple[User, dict]:
+def _read_link(
+    purpose: str, token: str, max_age_seconds: int | None, for_login: bool = True
+) -> tuple[User, dict]:
+    """The member a signed link is for, and what it says. ``for_login`` refuses accounts
+    that cannot log in (the site's own, remembered, deleted)."""
     try:
         data = tokens.read(purpose, token, max_age_seconds)
     except tokens.ExpiredToken:
@@ -262,7 +266,7 @@ def _read_link(purpose: str, token: str, max_age_seconds: int) -> tuple[User, di
     except tokens.BadToken:
         raise LinkProblem(BROKEN_LINK) from None
     user = db.session.get(User, data.get("member")) if isinstance(data.get("member"), int) else None
-    if user is None or not can_log_in(user):
+    if user is None or (for_login and not can_log_in(user)):
         raise LinkProblem(BROKEN_LINK)
     return user, data
 
@@ -395,14 +399,9 @@ def _queue_password_changed(user: User) -> None:
 
 
 def member_for_unsubscribe(token: str) -> User:
-    # Unsubscribe links never expire: an old email's link should still work.
-    try:
-        data = tokens.read(tokens.UNSUBSCRIBE, token)
-    except tokens.BadToken:
-        raise LinkProblem(BROKEN_LINK) from None
-    user = db.session.get(User, data["member"]) if isinstance(data.get("member"), int) else None
-    if user is None:
-        raise LinkProblem(BROKEN_LINK)
+    # Unsubscribe links never expire (an old email's link should still work), and work
+    # for any account: stopping email is always allowed.
+    user, _ = _read_link(tokens.UNSUBSCRIBE, token, None, for_login=False)
     return user
 
 

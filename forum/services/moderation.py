@@ -313,15 +313,7 @@ def report_message(message: Message, reporter: User, reason: ReportReason, note:
 
 
 def _open_message_case(message: Message, urgent: bool) -> Case:
-    case = db.session.scalar(
-        select(Case).where(Case.message_id == message.id, Case.status == CaseStatus.OPEN)
-    )
-    if case is None:
-        case = Case(message_id=message.id, subject_id=message.author_id, report_count=0)
-        db.session.add(case)
-    case.is_urgent = case.is_urgent or urgent
-    db.session.flush()
-    return case
+    return _open_case_about(Case.message_id, message.id, message.author_id, urgent)
 
 
 def flag_post(post: Post, note: str) -> None:
@@ -377,11 +369,20 @@ def _report_by_the_site(case: Case, reason: ReportReason, note: str, **subject) 
 
 
 def _open_case(post: Post, urgent: bool) -> Case:
+    return _open_case_about(Case.post_id, post.id, post.author_id, urgent)
+
+
+def _open_case_about(column, target_id: int, author_id: int, urgent: bool) -> Case:
+    """The open case about one post or message (``column`` says which), opened if need be.
+
+    Urgency only ever rises: a calm report joining an urgent case leaves it urgent.
+    """
     case = db.session.scalar(
-        select(Case).where(Case.post_id == post.id, Case.status == CaseStatus.OPEN)
+        select(Case).where(column == target_id, Case.status == CaseStatus.OPEN)
     )
     if case is None:
-        case = Case(post_id=post.id, subject_id=post.author_id, report_count=0)
+        case = Case(subject_id=author_id, report_count=0)
+        setattr(case, column.key, target_id)
         db.session.add(case)
     case.is_urgent = case.is_urgent or urgent
     db.session.flush()
