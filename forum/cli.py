@@ -127,6 +127,13 @@ def rebuild_search():
     click.echo(f"Indexed {searching.rebuild()} searchable posts.")
 
 
+@search.command("optimize")
+def optimize_search():
+    """Merge the index for speed (after a bulk load; now and then on a busy forum)."""
+    searching.optimize()
+    click.echo("The search index is optimized.")
+
+
 @click.group("mail")
 def mail_group():
     """Send the email waiting in the outbox."""

@@ -6,7 +6,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Post
-from forum.services import moderation, posting
+from forum.services import moderation, posting, searching
 
 from .factories import log_in, submit
 
@@ -38,6 +38,36 @@ def test_results_narrow_by_board_and_author(client, make):
     assert titles(client, "scan", board="here") == ["Scan day here"]
     assert titles(client, "scan", author="jun") == ["Scan day there"]
     assert "no member called" in client.get("/search?q=scan&author=ghost").text
+
+
+def test_a_moved_thread_is_found_under_its_new_board(client, make):
+    here, there = make.board("here"), make.board("there")
+    thread = make.thread(board=here, title="Port flushes")
+    make.reply(thread, body="Mine is every four weeks.")
+    moderation.move_thread(thread, make.moderator(), there)
+    assert titles(client, "weeks", board="there") == ["Port flushes"]
+    assert titles(client, "weeks", board="here") == []
+
+
+def test_the_index_filing_marks_cannot_be_searched_for(client, make):
+    board, rosa = make.board("here"), make.member("rosa")
+    make.thread(board=board, author=rosa, title="Quiet day", body="Nothing much.")
+    assert titles(client, f"b{board.id}") == []
+    assert titles(client, f"a{rosa.id}") == []
+    assert titles(client, "scope") == []
+
+
+def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(
+    client, make, monkeypatch
+):
+    monkeypatch.setattr(searching, "WINDOW", 3)
+    for day in range(1, 6):
+        make.thread(title=f"Chemo day {day}", body="Chemo again.")
+    page = client.get("/search?q=chemo").text
+    assert "More than 3 posts found" in page
+    found = titles(client, "chemo")
+    assert sorted(found) == ["Chemo day 3", "Chemo day 4", "Chemo day 5"]
+    assert client.get("/search?q=chemo&board=&author=&page=2").status_code == 404
 
 
 def test_snippets_highlight_the_words_and_stay_inert(client, make):

@@ -28,9 +28,10 @@ def search():
     per_page = current_app.config["POSTS_PER_PAGE"]
     # Search counts its matches as it pages, so the number is read first and checked after.
     offset = (requested_page_number() - 1) * per_page
-    results, total = searching.search(
+    found = searching.search(
         query, offset, per_page, board=board, author=author, reader=current_user
     )
-    page = requested_page(per_page, total)
-    return render_template("search/results.html", results=results, page=page, boards=boards,
-                           filters=filters, unknown_author=False)  # fmt: skip
+    page = requested_page(per_page, found.total)
+    return render_template("search/results.html", results=found.results, page=page,
+                           boards=boards, filters=filters, unknown_author=False,
+                           more=found.more)  # fmt: skip

@@ -43,115 +43,54 @@ LONG_THREADS = (5_000, 2_000, 1_000)
 PARAGRAPHS = 1_500
 SINCE = datetime(2024, 1, 1)
 
-WORDS = [
-    "scan",
-    "results",
-    "oncologist",
-    "treatment",
-    "ibrance",
-    "letrozole",
-    "fulvestrant",
-    "faslodex",
-    "verzenio",
-    "kisqali",
-    "tamoxifen",
-    "chemo",
-    "radiation",
-    "bones",
-    "liver",
-    "lungs",
-    "brain",
-    "fatigue",
-    "nausea",
-    "appetite",
-    "sleep",
-    "tired",
-    "hopeful",
-    "scared",
-    "grateful",
-    "family",
-    "daughter",
-    "son",
-    "husband",
-    "wife",
-    "partner",
-    "friend",
-    "nurse",
-    "appointment",
-    "tumour",
-    "markers",
-    "stable",
-    "progression",
-    "shrinking",
-    "side",
-    "effects",
-    "neuropathy",
-    "hair",
-    "garden",
-    "walk",
-    "tea",
-    "coffee",
-    "rain",
-    "sunshine",
-    "morning",
-    "evening",
-    "week",
-    "month",
-    "year",
-    "today",
-    "tomorrow",
-    "thank",
-    "you",
-    "thinking",
-    "of",
-    "you",
-    "sending",
-    "love",
-    "hugs",
-    "strength",
-    "courage",
-    "patience",
-    "questions",
-    "answers",
-    "trial",
-    "clinic",
-    "infusion",
-    "port",
-    "blood",
-    "counts",
-    "neutrophils",
-    "holiday",
-    "birthday",
-    "grandchildren",
-    "dog",
-    "cat",
-    "music",
-    "book",
-    "knitting",
-    "support",
-    "group",
-    "caregiver",
-    "stage",
-    "four",
-    "metastatic",
-    "hormone",
-    "positive",
-    "her2",
-    "triple",
-    "negative",
-    "biopsy",
-    "ct",
-    "pet",
-    "mri",
-    "results",
-    "wait",
-    "anxious",
-    "calm",
-    "breathe",
-    "day",
-    "by",
-    "day",
-]
+# Words are drawn along a Zipf curve, as in real writing: everyday words most, then the
+# words of this community, then a long tail of made-up ones. A search for "fatigue" then
+# matches a few percent of posts, as on a real forum, rather than half of them.
+EVERYDAY_WORDS = """
+i the and to a it my of was in that is for have but so on me with this just be not we all
+had at are been you as do what some about can get like one now will know out up she he they
+if time feel her there would going really more has after them also very from your how much
+back when had still good well think home little could over again only first then because
+by our other any even new here those which way no make said went want need take right
+"""
+COMMUNITY_WORDS = """
+scan results oncologist treatment ibrance letrozole fulvestrant faslodex verzenio kisqali
+tamoxifen chemo radiation bones liver lungs brain fatigue nausea appetite sleep tired
+hopeful scared grateful family daughter son husband wife partner friend nurse appointment
+tumour markers stable progression shrinking side effects neuropathy hair garden walk tea
+coffee rain sunshine morning evening week month year today tomorrow thank you thinking of
+sending love hugs strength courage patience questions answers trial clinic infusion port
+blood counts neutrophils holiday birthday grandchildren dog cat music book knitting support
+group caregiver stage four metastatic hormone positive her2 triple negative biopsy ct pet
+mri wait anxious calm breathe day by
+"""
+TITLE_WORDS = COMMUNITY_WORDS.split()
+# How many different words the made-up forum uses, and what the made-up ones are made of.
+VOCABULARY_SIZE = 6_000
+SYLLABLES = [consonant + vowel for consonant in "bdklmn" for vowel in "aeio"]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: list[str]
+    cumulative_weights: list[float]
+
+    def sample(self, rng: random.Random, count: int) -> list[str]:
+        return rng.choices(self.words, cum_weights=self.cumulative_weights, k=count)
+
+
+def vocabulary() -> Vocabulary:
+    """The same words with the same weights for every seed, so queries in the benchmark
+    match comparable numbers of posts from one run to the next."""
+    words = list(dict.fromkeys((EVERYDAY_WORDS + COMMUNITY_WORDS).split()))
+    known = set(words)
+    rng = random.Random(0)
+    while len(words) < VOCABULARY_SIZE:
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
+        if word not in known:
+            known.add(word)
+            words.append(word)
+    return Vocabulary(words, list(accumulate(1 / rank for rank in range(1, len(words) + 1))))
 
 
 @dataclass
@@ -206,7 +145,7 @@ def fake(plan: Plan, echo: Callable[[str], None], force: bool = False) -> dict:
     if not boards:
         raise ValueError("There are no boards: run `flask seed` first.")
     member_ids = _make_members(plan, rng, echo)
-    paragraphs = _paragraphs(rng)
+    paragraphs = _paragraphs(rng, vocabulary())
     lengths = _thread_lengths(plan, rng)
     authored: dict[int, int] = {}
     made = _make_threads_and_posts(
@@ -215,6 +154,8 @@ def fake(plan: Plan, echo: Callable[[str], None], force: bool = False) -> dict:
     _make_reactions_and_read_markers(rng, member_ids, made, echo)
     _count_boards_and_members(boards, authored)
     db.session.commit()
+    echo("Optimizing the search index…")
+    searching.optimize()
     return {"members": len(member_ids), "threads": len(lengths), "posts": sum(lengths)}
 
 
@@ -250,19 +191,17 @@ def _make_members(plan: Plan, rng: random.Random, echo) -> list[int]:
     return [row["id"] for row in rows]
 
 
-def _paragraphs(rng: random.Random) -> list[tuple[str, str]]:
+def _paragraphs(rng: random.Random, words_for: Vocabulary) -> list[tuple[str, str]]:
     """A pool of Markdown paragraphs, rendered once; posts are made of three of them."""
     pool = []
     for _ in range(PARAGRAPHS):
-        words = [rng.choice(WORDS) for _ in range(rng.randint(22, 34))]
+        words = words_for.sample(rng, rng.randint(22, 34))
         if rng.random() < 0.3:
             spot = rng.randrange(len(words))
             words[spot] = f"**{words[spot]}**"
         source = " ".join(words).capitalize() + "."
         if rng.random() < 0.15:
-            source = "\n".join(
-                f"- {' '.join(rng.choice(WORDS) for _ in range(5))}" for _ in range(3)
-            )
+            source = "\n".join(f"- {' '.join(words_for.sample(rng, 5))}" for _ in range(3))
         pool.append((source, render_markdown(source)))
     return pool
 
@@ -304,7 +243,7 @@ def _make_threads_and_posts(plan, rng, boards, member_ids, lengths, paragraphs, 
         board = rng.choices(boards, cum_weights=board_weights)[0]
         author = _pick(rng, member_ids, author_weights)
         started = SINCE + timedelta(seconds=rng.random() * span * 0.9)
-        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))).capitalize()
+        title = " ".join(rng.choice(TITLE_WORDS) for _ in range(rng.randint(3, 8))).capitalize()
         moment = started
         first = post_id
         for number in range(1, length + 1):
@@ -339,15 +278,17 @@ def _pick(rng: random.Random, items: list, cumulative_weights: list[float]):
 
 
 def _write(threads: list, posts: list, first_last: list, progress: Progress) -> None:
-    titles = {thread["id"]: thread["title"] for thread in threads}
+    by_id = {thread["id"]: thread for thread in threads}
     if threads:
         db.session.execute(insert(Thread), threads)
     if posts:
         db.session.execute(insert(Post), posts)
-        searching.index_many(
-            (post["id"], titles[post["thread_id"]] if post["number"] == 1 else "", post["source"])
+        searching.index_many([
+            {"post_id": post["id"], "body": post["source"], "author_id": post["author_id"],
+             "title": by_id[post["thread_id"]]["title"] if post["number"] == 1 else "",
+             "board_id": by_id[post["thread_id"]]["board_id"]}
             for post in posts
-        )
+        ])  # fmt: skip
     if first_last:
         threads_table = Thread.__table__
         db.session.execute(

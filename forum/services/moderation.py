@@ -89,6 +89,7 @@ def move_thread(thread: Thread, actor: User, board: Board, reason: str = "") -> 
     _log(actor, "move", reason, thread=thread, details={"board": [source.slug, board.slug]})
     thread.board_id = board.id
     recount_boards(source, board)
+    searching.index_thread(thread)  # the index files each post under its board
     db.session.commit()
 
 

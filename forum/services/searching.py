@@ -2,19 +2,26 @@
 
 SQLite uses an FTS5 table ranked by bm25; PostgreSQL a tsvector table with a GIN index,
 ranked by ts_rank. Either way the index holds exactly the posts everyone may read: the
-services call ``index_post``/``index_thread`` whenever a post's words or visibility
+services call ``index_post``/``index_thread`` whenever a post's words, place or visibility
 change, and every query joins back to posts and threads as a second guard.
+
+Ranking every match by relevance costs time in proportion to how many posts match, and
+a common word matches tens of thousands at a million posts. So a search ranks the most
+recent ``WINDOW`` matches (the index walks them newest first and stops), and says when
+there were more: a member narrows it with another word, a board or an author. The board
+and author filters live inside the index, so a narrow search stays fast too.
 """
 
 import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, func, select, text
 
+from .. import policy
 from ..dialects import is_sqlite
 from ..extensions import db
-from ..models import Board, Post, PostState, Thread, ThreadState, User, readable_boards_clause
+from ..models import Board, Post, PostState, Thread, ThreadState, User
 from ..text import NUL, clean_line
 
 QUERY_MAX_LENGTH = 200
@@ -24,6 +31,10 @@ SEARCH_TABLE_PREFIX = "post_search"
 START, STOP = "\x02", "\x03"
 # A thread's title counts for more than a word in a reply.
 TITLE_WEIGHT = 5.0
+# How many of the newest matches are ranked: 50 pages, more than anyone reads.
+WINDOW = 1_000
+# A board with more than this share of all posts is narrowed in the join, not the index.
+BIG_BOARD_SHARE = 8
 
 
 @dataclass(frozen=True)
@@ -32,38 +43,48 @@ class Result:
     snippet: Markup
 
 
+@dataclass(frozen=True)
+class Found:
+    results: list[Result]
+    total: int  # how many were ranked, at most WINDOW
+    more: bool  # whether older matches lie beyond them
+
+
 def clean_query(raw: str) -> str:
     return (clean_line(raw.replace(NUL, "")) or "")[:QUERY_MAX_LENGTH]
 
 
 def search(query: str, offset: int, limit: int, board: Board | None = None,
-           author: User | None = None, reader: User | None = None,
-           ) -> tuple[list[Result], int]:  # fmt: skip
-    """One page of results, best first, and how many there are in all: only from boards
-    the reader may read, and never an anonymous post when looking for an author's."""
+           author: User | None = None, reader: User | None = None) -> Found:  # fmt: skip
+    """One page of results, best first: only from boards the reader may read, and never
+    an anonymous post when looking for an author's."""
     engine = _engine()
     terms = engine.prepare(query)
     if not terms:
-        return [], 0
-    filters, params = _filters(board, author, reader)
-    params.update(query=terms, offset=offset, limit=limit)
-    total = db.session.execute(text(engine.count_sql(filters)), params).scalar_one()
-    rows = db.session.execute(text(engine.search_sql(filters)), params).all()
-    posts = _posts_by_id([row.post_id for row in rows])
-    results = [Result(posts[row.post_id], _highlight(row.snippet)) for row in rows]
-    return results, total
+        return Found([], 0, False)
+    in_index = board if board is not None and _narrows_in_index(board) else None
+    sql, params = engine.window_sql(terms, _guards(board, author, reader), in_index, author)
+    params["window"] = WINDOW + 1
+    statement = text(sql).bindparams(bindparam("readable", expanding=True))
+    candidates = db.session.execute(statement, params).all()
+    ranked = sorted(candidates[:WINDOW], key=lambda row: (row.score, -row.post_id))
+    page_ids = [row.post_id for row in ranked[offset : offset + limit]]
+    snippets = _snippets(engine, terms, page_ids)
+    posts = _posts_by_id(page_ids)
+    results = [Result(posts[post_id], _highlight(snippets.get(post_id))) for post_id in page_ids]
+    return Found(results, len(ranked), len(candidates) > WINDOW)
 
 
-def _filters(board: Board | None, author: User | None, reader: User | None) -> tuple[str, dict]:
-    readable = select(Board.id).where(readable_boards_clause(reader))
-    compiled = readable.compile(db.engine, compile_kwargs={"literal_binds": True})
+def _guards(board: Board | None, author: User | None, reader: User | None) -> tuple[str, dict]:
+    """What every match must satisfy in the tables themselves, whatever the index says."""
     conditions = [
         "posts.state = 'visible'",
         "threads.state = 'visible'",
-        # The same rule as every other list (the values are our enum's, not the reader's).
-        f"threads.board_id IN ({compiled})",
+        # The same rule as every other list of boards, threads or posts.
+        "threads.board_id IN (SELECT boards.id FROM boards WHERE boards.visibility IN :readable)",
     ]
-    params = {}
+    readable = sorted(policy.readable_visibilities(reader), key=lambda visibility: visibility.value)
+    params = {"readable": [visibility.value for visibility in readable]}
     if board is not None:
         conditions.append("threads.board_id = :board_id")
         params["board_id"] = board.id
@@ -72,6 +93,25 @@ def _filters(board: Board | None, author: User | None, reader: User | None) -> t
         params["no"] = False
         params["author_id"] = author.id
     return " AND ".join(conditions), params
+
+
+def _narrows_in_index(board: Board) -> bool:
+    """Whether to find a board's posts through the index rather than the join.
+
+    Ranking reads every post the index filter names, so a board holding much of the forum
+    costs more to narrow there than to check each recent match against the threads table;
+    a small board is the other way round.
+    """
+    everything = db.session.scalar(select(func.sum(Board.post_count))) or 0
+    return board.post_count * BIG_BOARD_SHARE < everything
+
+
+def _snippets(engine, terms: str, post_ids: list[int]) -> dict[int, str]:
+    if not post_ids:
+        return {}
+    statement = text(engine.snippets_sql).bindparams(bindparam("ids", expanding=True))
+    rows = db.session.execute(statement, {"query": terms, "ids": post_ids})
+    return {row.post_id: row.snippet for row in rows}
 
 
 def _posts_by_id(ids: list[int]) -> dict[int, Post]:
@@ -100,21 +140,28 @@ def index_post(post: Post) -> None:
     db.session.execute(text(engine.delete_sql), {"post_id": post.id})
     if post.state is PostState.VISIBLE and thread.state is ThreadState.VISIBLE:
         title = thread.title if post.id == thread.first_post_id else ""
-        db.session.execute(
-            text(engine.insert_sql), {"post_id": post.id, "title": title, "body": post.source}
-        )
+        db.session.execute(text(engine.insert_sql), _entry(post, thread, title))
 
 
-def index_many(posts) -> None:
-    """Add new, visible posts in bulk: (post id, title or "", body) each. For ``flask fake``."""
-    engine = _engine()
-    rows = [{"post_id": post_id, "title": title, "body": body} for post_id, title, body in posts]
-    if rows:
-        db.session.execute(text(engine.insert_sql), rows)
+def _entry(post: Post, thread: Thread, title: str) -> dict:
+    return {
+        "post_id": post.id,
+        "title": title,
+        "body": post.source,
+        "board_id": thread.board_id,
+        # An anonymous post must never turn up in a search for its author's posts.
+        "author_id": None if post.is_anonymous else post.author_id,
+    }
+
+
+def index_many(entries: list[dict]) -> None:
+    """Add new, visible posts in bulk, for ``flask fake``: dicts with the keys of _entry."""
+    if entries:
+        db.session.execute(text(_engine().insert_sql), entries)
 
 
 def index_thread(thread: Thread) -> None:
-    """Refresh every post of a thread (after it is hidden, merged, split or renamed)."""
+    """Refresh every post of a thread (after it is hidden, moved, merged, split or renamed)."""
     db.session.flush()
     for post in db.session.scalars(select(Post).where(Post.thread_id == thread.id)):
         index_post(post)
@@ -132,6 +179,12 @@ def rebuild() -> int:
     return indexed
 
 
+def optimize() -> None:
+    """Merge the index into as few pieces as it can, after a bulk load or now and then."""
+    db.session.execute(text(_engine().optimize_sql))
+    db.session.commit()
+
+
 def is_search_table(name: str) -> bool:
     return name.startswith(SEARCH_TABLE_PREFIX)
 
@@ -141,13 +194,24 @@ def _engine():
 
 
 class SqliteSearch:
-    insert_sql = "INSERT INTO post_search (rowid, title, body) VALUES (:post_id, :title, :body)"
+    """FTS5: the scope column holds tokens such as "b3 a42" for the post's board and author."""
+
+    insert_sql = (
+        "INSERT INTO post_search (rowid, title, body, scope) VALUES (:post_id, :title, :body, "
+        "'b' || :board_id || coalesce(' a' || :author_id, ''))"
+    )
     delete_sql = "DELETE FROM post_search WHERE rowid = :post_id"
     clear_sql = "DELETE FROM post_search"
+    optimize_sql = "INSERT INTO post_search (post_search) VALUES ('optimize')"
+    snippets_sql = (
+        "SELECT rowid AS post_id, snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet "
+        "FROM post_search WHERE post_search MATCH :query AND rowid IN :ids"
+    )
 
     @staticmethod
     def prepare(query: str) -> str:
-        """The member's words as an FTS5 query: "quoted phrases" and words, all required.
+        """The member's words as an FTS5 query: "quoted phrases" and words, all required,
+        in the title or the body (never the scope).
 
         Every term is quoted, so FTS5's own operators (NEAR, OR, *, :) are just words.
         """
@@ -156,37 +220,49 @@ class SqliteSearch:
             for phrase, word in re.findall(r'"([^"]+)"|(\S+)', query)
             if (phrase or word).strip('"')
         ]
-        return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        if not terms:
+            return ""
+        quoted = " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        return f"{{title body}} : ({quoted})"
 
     @staticmethod
-    def count_sql(filters: str) -> str:
-        return (
-            "SELECT count(*) FROM post_search JOIN posts ON posts.id = post_search.rowid "
-            "JOIN threads ON threads.id = posts.thread_id "
-            f"WHERE post_search MATCH :query AND {filters}"
-        )
-
-    @staticmethod
-    def search_sql(filters: str) -> str:
-        return (
+    def window_sql(terms: str, guards: tuple[str, dict], board: Board | None,
+                   author: User | None) -> tuple[str, dict]:  # fmt: skip
+        conditions, params = guards
+        match = terms
+        if board is not None:
+            match += f" AND scope : b{board.id}"
+        if author is not None:
+            match += f" AND scope : a{author.id}"
+        # FTS5 walks the matches by rowid, newest first, and the LIMIT stops it early; bm25
+        # then scores only those. The scope column weighs nothing in the ranking.
+        sql = (
             "SELECT post_search.rowid AS post_id, "
-            "snippet(post_search, 1, char(2), char(3), '…', 24) AS snippet "
+            f"bm25(post_search, {TITLE_WEIGHT}, 1.0, 0.0) AS score "
             "FROM post_search JOIN posts ON posts.id = post_search.rowid "
             "JOIN threads ON threads.id = posts.thread_id "
-            f"WHERE post_search MATCH :query AND {filters} "
-            f"ORDER BY bm25(post_search, {TITLE_WEIGHT}, 1.0), posts.id DESC "
-            "LIMIT :limit OFFSET :offset"
+            f"WHERE post_search MATCH :match AND {conditions} "
+            "ORDER BY post_search.rowid DESC LIMIT :window"
         )
+        return sql, {**params, "match": match}
 
 
 class PostgresSearch:
     insert_sql = (
-        "INSERT INTO post_search (post_id, document) VALUES (:post_id, "
+        "INSERT INTO post_search (post_id, document, board_id, author_id) VALUES (:post_id, "
         "setweight(to_tsvector('english', :title), 'A') || "
-        "setweight(to_tsvector('english', :body), 'B'))"
+        "setweight(to_tsvector('english', :body), 'B'), :board_id, :author_id)"
     )
     delete_sql = "DELETE FROM post_search WHERE post_id = :post_id"
     clear_sql = "DELETE FROM post_search"
+    # Fresh statistics let the planner choose between the GIN and the board/author indexes.
+    optimize_sql = "ANALYZE post_search"
+    snippets_sql = (
+        "SELECT posts.id AS post_id, ts_headline('english', posts.source, "
+        "websearch_to_tsquery('english', :query), "
+        "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=40, MinWords=15') "
+        "AS snippet FROM posts WHERE posts.id IN :ids"
+    )
 
     @staticmethod
     def prepare(query: str) -> str:
@@ -194,27 +270,23 @@ class PostgresSearch:
         return query if query.strip('" ') else ""
 
     @staticmethod
-    def count_sql(filters: str) -> str:
-        return (
-            "SELECT count(*) FROM post_search JOIN posts ON posts.id = post_search.post_id "
+    def window_sql(terms: str, guards: tuple[str, dict], board: Board | None,
+                   author: User | None) -> tuple[str, dict]:  # fmt: skip
+        conditions, params = guards
+        if board is not None:
+            conditions += " AND post_search.board_id = :board_id"
+        if author is not None:
+            conditions += " AND post_search.author_id = :author_id"
+        # Lower scores rank first, as with bm25.
+        sql = (
+            "SELECT post_search.post_id, -ts_rank(post_search.document, "
+            "websearch_to_tsquery('english', :query)) AS score "
+            "FROM post_search JOIN posts ON posts.id = post_search.post_id "
             "JOIN threads ON threads.id = posts.thread_id "
             "WHERE post_search.document @@ websearch_to_tsquery('english', :query) "
-            f"AND {filters}"
+            f"AND {conditions} ORDER BY post_search.post_id DESC LIMIT :window"
         )
-
-    @staticmethod
-    def search_sql(filters: str) -> str:
-        return (
-            "SELECT posts.id AS post_id, ts_headline('english', posts.source, "
-            "websearch_to_tsquery('english', :query), "
-            "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=40, MinWords=15') "
-            "AS snippet FROM post_search JOIN posts ON posts.id = post_search.post_id "
-            "JOIN threads ON threads.id = posts.thread_id "
-            "WHERE post_search.document @@ websearch_to_tsquery('english', :query) "
-            f"AND {filters} "
-            "ORDER BY ts_rank(post_search.document, websearch_to_tsquery('english', :query)) "
-            "DESC, posts.id DESC LIMIT :limit OFFSET :offset"
-        )
+        return sql, {**params, "query": terms}
 
 
 SQLITE, POSTGRESQL = SqliteSearch(), PostgresSearch()
