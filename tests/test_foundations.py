@@ -280,7 +280,7 @@ def test_upgrading_a_database_full_of_posts_keeps_every_post(tmp_path):
         assert member.approved_post_count == 2, "members who posted before are trusted"
         from forum.services import searching
 
-        results, total = searching.search("fatigue", 0, 10)
-        assert total == 1 and results[0].post.id == 1
+        found = searching.search("fatigue", 0, 10)
+        assert found.total == 1 and found.results[0].post.id == 1
         db.session.remove()
         db.engine.dispose()

@@ -1,5 +1,7 @@
 """Reading the forum: URLs, pages, 404s, and a fixed number of SQL statements per page."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -127,6 +129,21 @@ def test_a_board_lists_pinned_threads_first_then_latest_activity(client, make):
     assert newer.id
 
 
+def test_a_board_pages_through_every_thread_once_in_order(app, client, make):
+    board = make.board()
+    pinned = make.thread(board=board, title="Pinned guide")
+    pinned.is_pinned = True
+    db.session.commit()
+    for n in range(2 * app.config["THREADS_PER_PAGE"] + 4):
+        make.thread(board=board, title=f"Thread number {n:03}")
+    shown = []
+    for page in (1, 2, 3):
+        text = client.get(f"/b/{board.slug}?page={page}").text
+        shown += re.findall(r"Pinned guide|Thread number \d+", text)
+    expected = ["Pinned guide"] + [f"Thread number {n:03}" for n in reversed(range(64))]
+    assert shown == expected
+
+
 def test_an_empty_board_invites_the_first_thread(client, make):
     board = make.board()
     assert "No threads yet" in client.get(f"/b/{board.slug}").text
@@ -187,7 +204,11 @@ def test_page_queries_use_indexes_not_scans_or_sorts(client, make, count_stateme
     make.reply(other)
     if as_member:
         log_in(client, member)
-    paths = ["/", f"/b/{_board_slug(thread.board_id)}", f"/t/{thread.id}/{thread.slug}",
+    board = db.session.get(Board, thread.board_id)
+    for _ in range(board.thread_count, 31):  # enough for a second page
+        make.thread(board=board, author=make.member())
+    paths = ["/", f"/b/{_board_slug(thread.board_id)}", f"/b/{_board_slug(thread.board_id)}?page=2",
+             f"/t/{thread.id}/{thread.slug}",
              f"/t/{other.id}/{other.slug}", f"/t/{other.id}/unread",
              f"/u/{member.username}"]  # fmt: skip
     for path in paths:

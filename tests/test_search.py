@@ -57,9 +57,7 @@ def test_the_index_filing_marks_cannot_be_searched_for(client, make):
     assert titles(client, "scope") == []
 
 
-def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(
-    client, make, monkeypatch
-):
+def test_a_common_word_ranks_the_newest_matches_and_says_there_are_more(client, make, monkeypatch):
     monkeypatch.setattr(searching, "WINDOW", 3)
     for day in range(1, 6):
         make.thread(title=f"Chemo day {day}", body="Chemo again.")

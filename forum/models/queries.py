@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
@@ -96,6 +96,13 @@ def threads_for_board(
         )
         .scalar_subquery()
     )
+    listing = (Thread.is_pinned, Thread.last_post_at, Thread.id)
+    on_this_page = Thread.board_id == board.id
+    if offset:
+        first = _first_of_page(board, listing, offset)
+        if first is None:
+            return []
+        on_this_page = and_(on_this_page, tuple_(*listing) <= tuple_(*first))
     rows = db.session.execute(
         select(
             Thread,
@@ -105,13 +112,12 @@ def threads_for_board(
         .outerjoin(
             ThreadRead, and_(ThreadRead.thread_id == Thread.id, ThreadRead.user_id == reader_id)
         )
-        .where(Thread.board_id == board.id)
+        .where(on_this_page)
         .options(
             joinedload(Thread.author),
             joinedload(Thread.last_post).joinedload(Post.author),
         )
-        .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .offset(offset)
+        .order_by(*(column.desc() for column in listing))
         .limit(limit)
     )
     joined = reader.created_at if reader_id != -1 else None
@@ -123,6 +129,18 @@ def threads_for_board(
         )
         for thread, read_upto, new_posts in rows
     ]
+
+
+def _first_of_page(board: Board, listing: tuple, offset: int):
+    """Where a later page of a board begins, found by counting along the listing index
+    alone; the page itself is then a seek from there, not an OFFSET over whole rows."""
+    return db.session.execute(
+        select(*listing)
+        .where(Thread.board_id == board.id)
+        .order_by(*(column.desc() for column in listing))
+        .offset(offset)
+        .limit(1)
+    ).first()
 
 
 def thread_with_board(thread_id: int) -> Thread | None:
