@@ -31,6 +31,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 def register(app: Flask) -> None:
     app.after_request(add_security_headers)
+    app.after_request(answer_unchanged_pages_with_304)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -47,6 +48,27 @@ def add_security_headers(response: Response) -> Response:
         headers.setdefault("Cache-Control", "no-store")
     if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    return response
+
+
+def answer_unchanged_pages_with_304(response: Response) -> Response:
+    """Let a visitor's browser, or a proxy in front of us, ask whether a page changed.
+
+    The tag is a hash of the page as rendered, so it changes with anything on it: a new
+    reply, an edit, a moderator's lock. Members' pages are never stored (see above), so
+    only visitors' pages carry one; "no-cache" makes caches ask each time before reuse.
+    """
+    if (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and request.endpoint != "static"
+        and not response.is_streamed
+        and not current_user.is_authenticated
+    ):
+        response.add_etag()
+        response.headers.setdefault("Cache-Control", "no-cache")
+        response.vary.add("Cookie")
+        response.make_conditional(request)
     return response
 
 

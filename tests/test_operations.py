@@ -6,7 +6,7 @@ from pathlib import Path
 
 from forum import create_app
 
-from .factories import submit
+from .factories import log_in, submit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -75,3 +75,26 @@ def test_each_request_is_logged_once_without_personal_data(client, make, caplog)
 def test_members_pages_are_never_stored_by_the_browser_cache(client, rosa):
     for path in ("/messages", "/settings", "/notifications", "/"):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_a_visitor_asking_again_for_an_unchanged_page_gets_304(client, make):
+    thread = make.thread(title="Scan day", body="Waiting for results.")
+    path = f"/t/{thread.id}/{thread.slug}"
+    first = client.get(path)
+    tag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache" and "Cookie" in first.headers["Vary"]
+
+    again = client.get(path, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.data == b""
+
+    make.reply(thread, body="Thinking of you today.")
+    changed = client.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and "Thinking of you today" in changed.text
+    assert changed.headers["ETag"] != tag
+
+
+def test_members_pages_carry_no_etag(client, make):
+    thread = make.thread()
+    log_in(client, make.member())
+    response = client.get(f"/t/{thread.id}/{thread.slug}")
+    assert "ETag" not in response.headers and response.headers["Cache-Control"] == "no-store"
