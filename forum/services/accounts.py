@@ -278,11 +278,22 @@ def change_password(user: User, current: str, new: str) -> bool:
     if not user.check_password(current):
         return False
     user.set_password(new)
-    # A new token signs out every other device and remember-me cookie at once.
-    user.session_token = User.new_token()
+    _end_every_session(user)
     _queue_password_changed(user)
     db.session.commit()
     return True
+
+
+def end_other_sessions(user: User) -> None:
+    """ "Log out everywhere else": the caller logs this device in again with the new token."""
+    _end_every_session(user)
+    db.session.commit()
+
+
+def _end_every_session(user: User) -> None:
+    # Sessions and remember-me cookies hold this token, not the member's id: a new one
+    # signs out every device at once.
+    user.session_token = User.new_token()
 
 
 class LinkProblem(Exception):
