@@ -6,6 +6,7 @@ settings into the others (the test suite builds several). Only POSTs count, neve
 """
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -200,6 +201,8 @@ def init_app(app: Flask) -> None:
     # rather than turning every form into an error page.
     limiter = Limiter(key_func=by_member, in_memory_fallback_enabled=True)
     limiter.init_app(app)
+    # Its INFO line for each limit reached names the key, an IP address: our logs name nobody.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     app.extensions["harbor_limiter"] = limiter
     for rule in RULES:
         limit = limiter.shared_limit(

@@ -7,6 +7,7 @@ The suite's own app has limits off; each test here builds an app with them on.
 import re
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -250,7 +251,7 @@ def test_a_message_sent_too_soon_comes_back_in_the_form(limited, make):
 
 
 def test_limits_are_on_unless_the_environment_turns_them_off():
-    assert config.default_settings(config.Path("/tmp"))["RATELIMIT_ENABLED"] is True
+    assert config.default_settings(Path("/tmp"))["RATELIMIT_ENABLED"] is True
     assert config.settings_from_environment({"RATELIMIT_ENABLED": "0"}) == {
         "RATELIMIT_ENABLED": False
     }
