@@ -48,6 +48,12 @@ def create_app(settings: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
+    from . import limits
+
+    # After the blueprints, whose views it wraps, and after CSRFProtect, whose check then
+    # comes first: a limited request has already shown it came from our own form.
+    limits.init_app(app)
+
     from .services import crisis
 
     crisis.init_app(app)

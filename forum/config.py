@@ -22,8 +22,11 @@ ENVIRONMENT = {
     "HARBOR_MAIL_FROM": "MAIL_FROM",
     "HARBOR_CRISIS_FILE": "CRISIS_FILE",
     "HARBOR_CRISIS_COUNTRY": "CRISIS_COUNTRY",
+    # Flask-Limiter's own names, so its documentation applies as written.
+    "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
+    "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
 }
-BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE"}
+BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"}
 INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "MESSAGES_AFTER_POSTS", "PROXY_COUNT"}
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -81,6 +84,11 @@ def default_settings(instance_path: Path) -> dict:
         # lines come first; the rest of the short list follows for members elsewhere.
         "CRISIS_FILE": Path(__file__).resolve().parent.parent / "seed" / "crisis.toml",
         "CRISIS_COUNTRY": "US",
+        # Rate limits (forum/limits.py) are on unless RATELIMIT_ENABLED=0. Each worker counts
+        # in its own memory unless they share a store such as redis://host:6379.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": "harbor",
     }
 
 

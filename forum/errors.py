@@ -3,21 +3,25 @@
 import logging
 
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import policy
+from . import limits, policy
+from .navigation import referring_path
 from .request_log import loggable_path
 
 log = logging.getLogger(__name__)
 
-# Fields never written back into a page, even to the person who typed them.
-SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm"})
+# Fields never written back into a page, even to the person who typed them (the password
+# forms' fields: register and reset, then the password change in settings).
+SECRET_FIELDS = frozenset({"csrf_token", "password", "confirm", "current", "new"})
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(CSRFError, resubmit_page)
+    app.register_error_handler(RateLimitExceeded, wait_page)
     app.register_error_handler(HTTPException, http_error_page)
     app.register_error_handler(Exception, unexpected_error_page)
 
@@ -56,6 +60,38 @@ def is_plausibly_own_request() -> bool:
     if referer is not None:
         return referer.startswith(request.host_url)
     return True
+
+
+def wait_page(error: RateLimitExceeded):
+    """A form sent too often (forum/limits.py): say why and for how long, keep the words.
+
+    The limit is checked after CSRFProtect, so the words came with this session's own form
+    token: offering them back in a form to send again is as safe as the form they came from.
+    """
+    seconds = limits.seconds_to_wait()
+    words = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in SECRET_FIELDS and name in limits.KEPT_WORDS and value.strip()
+    ]
+    page = render_template(
+        "errors/429.html",
+        why=error.description,
+        wait=limits.wait_in_words(seconds),
+        fields=_fields_to_send_again() if words else [],
+        action=request.path,
+        back=referring_path(),
+    )
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def _fields_to_send_again() -> list[tuple[str, str]]:
+    # Everything but the secrets and the buttons that only showed a preview.
+    return [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name not in SECRET_FIELDS and name not in {"preview", "edit_words"}
+    ]
 
 
 def http_error_page(error: HTTPException):

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import url_for
+from flask import request, url_for
 
 
 def safe_next(target: str | None) -> str:
@@ -18,3 +18,11 @@ def safe_next(target: str | None) -> str:
     ):
         return url_for("boards.index")
     return target
+
+
+def referring_path() -> str:
+    """The page a form was sent from, if it was one of ours."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("boards.index")

@@ -4,7 +4,7 @@ Each rule takes the acting user explicitly (an anonymous visitor is ``None`` or 
 unauthenticated Flask-Login user) so a rule reads, and is tested, as a table.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .models import (
     Board,
@@ -48,6 +48,15 @@ def can_log_in(user: User) -> bool:
     # A remembered member's account is closed: nobody logs in as them, and the password
     # reset and confirmation links that need a live account stop working too.
     return not user.is_system and user.password_hash is not None and not is_remembered(user)
+
+
+# Spammers post from accounts made minutes ago: in their first day members post and
+# message more slowly (forum/limits.py).
+NEW_MEMBER_PERIOD = timedelta(days=1)
+
+
+def is_new_member(user: User | None, now: datetime | None = None) -> bool:
+    return is_member(user) and (now or utcnow()) - user.created_at < NEW_MEMBER_PERIOD
 
 
 def is_remembered(user: User) -> bool:

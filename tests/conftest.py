@@ -56,6 +56,8 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
             "SECRET_KEY": TEST_SECRET_KEY,
             "TESTING": True,
+            # Off for the stories the suite tells; tests/test_limits.py builds apps with them on.
+            "RATELIMIT_ENABLED": False,
         }
     )
     app.test_client_class = FreshContextClient
@@ -105,6 +107,35 @@ def _reset_for(engine):
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
     return truncate
+
+
+@pytest.fixture
+def build_app(app, ctx):
+    """Builds another app on the test database with some settings changed (rate limits on,
+    secure cookies), for what the suite's own app leaves off. Its clients work alongside
+    ``make``, whose rows they read and write."""
+    built = []
+
+    def build(**settings):
+        other = create_app(
+            {
+                "INSTANCE_PATH": app.instance_path,
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "SECRET_KEY": TEST_SECRET_KEY,
+                "TESTING": True,
+                **settings,
+            }
+        )
+        other.test_client_class = FreshContextClient
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        # Before _fresh_database empties the database, which open connections would block.
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)

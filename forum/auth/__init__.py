@@ -1,7 +1,5 @@
 """Registering, logging in and out."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, request, url_for
 from sqlalchemy import select
 
@@ -9,6 +7,7 @@ from .. import policy
 from ..errors import words_kept_page
 from ..extensions import db
 from ..models import User
+from ..navigation import referring_path
 
 bp = Blueprint("auth", __name__)
 
@@ -25,7 +24,7 @@ def init_login(login_manager) -> None:
             return words_kept_page(
                 "Please log in again",
                 "You were logged out before this could be sent, so it hasn't been posted.",
-                url_for("auth.login", next=_referring_path()),
+                url_for("auth.login", next=referring_path()),
                 "Log in and go back",
                 401,
             )
@@ -39,14 +38,6 @@ def init_login(login_manager) -> None:
         if user is None or policy.is_suspended(user) or not policy.can_log_in(user):
             return None
         return user
-
-
-def _referring_path() -> str:
-    """The page a form was sent from, if it was one of ours."""
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host and referrer.path.startswith("/"):
-        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return url_for("boards.index")
 
 
 from . import routes  # noqa: E402,F401  (routes attach themselves to bp)

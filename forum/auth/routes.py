@@ -50,7 +50,7 @@ def login():
             ), 403
         else:
             login_user(user, remember=form.remember.data)
-            accounts.record_login(user)
+            accounts.record_login(user, form.password.data)
             flash(f"Welcome back, {user.username}.", "success")
             return redirect(safe_next(form.next.data))
     return render_template("auth/login.html", form=form)

@@ -1,6 +1,7 @@
 """Creating members and checking who is logging in."""
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -30,6 +31,8 @@ CONFIRM_LINK_HOURS = 72
 RESET_LINK_MINUTES = 60
 # Checked against when no account matches, so a wrong username takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
+# Werkzeug's default method and costs, as they begin a hash ("scrypt:32768:8:1").
+_CURRENT_METHOD = _DUMMY_HASH.split("$", 1)[0]
 
 
 class UsernameTaken(Exception):
@@ -51,6 +54,8 @@ def username_problem(username: str, allow_reserved: bool = False) -> str | None:
 
 
 def password_problem(password: str) -> str | None:
+    """Why a new password cannot be used, or None. Length and commonness only: rules about
+    digits and symbols make passwords harder to remember, not to guess."""
     if len(password) < PASSWORD_MIN_LENGTH:
         return (
             f"Passwords need at least {PASSWORD_MIN_LENGTH} characters. "
@@ -58,7 +63,27 @@ def password_problem(password: str) -> str | None:
         )
     if len(password) > PASSWORD_MAX_LENGTH:
         return f"Passwords can be up to {PASSWORD_MAX_LENGTH} characters."
+    if is_common_password(password):
+        return (
+            "That password is one of the most common ones, which people guess first. "
+            "Please choose another: a few words you'll remember make a good one."
+        )
     return None
+
+
+def is_common_password(password: str) -> bool:
+    return password.strip().casefold() in _common_passwords()
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords from leaked lists, as zxcvbn ships them (MIT).
+
+    Loaded on first use, so processes that never set a password never pay for it.
+    """
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(password.casefold() for password in FREQUENCY_LISTS["passwords"])
 
 
 def normalise_email(address: str) -> str:
@@ -155,17 +180,23 @@ def queue_confirmation(user: User, address: str) -> None:
     )
 
 
+def canonical_login(login: str) -> str:
+    """A typed username or email address as accounts are looked up by: " ROSA " is "rosa"."""
+    login = login.strip()
+    if "@" in login:
+        with contextlib.suppress(ValueError):
+            return normalise_email(login)
+    return login.lower()
+
+
 def authenticate(login: str, password: str) -> User | None:
     """The member whose username or email and password match, else None."""
     if NUL in login:  # see find_member
         check_password_hash(_DUMMY_HASH, password)
         return None
-    login = login.strip()
-    if "@" in login:
-        with contextlib.suppress(ValueError):
-            login = normalise_email(login)
+    login = canonical_login(login)
     user = db.session.scalar(
-        select(User).where(or_(User.username_key == login.lower(), User.email == login))
+        select(User).where(or_(User.username_key == login, User.email == login))
     )
     if user is None or not can_log_in(user):
         check_password_hash(_DUMMY_HASH, password)
@@ -173,9 +204,20 @@ def authenticate(login: str, password: str) -> User | None:
     return user if user.check_password(password) else None
 
 
-def record_login(user: User) -> None:
+def record_login(user: User, password: str) -> None:
+    """Note the visit, and rehash a password stored with an older method while we have it."""
     user.last_seen_at = utcnow()
+    if is_outdated_hash(user.password_hash):
+        # Only the hash's form changes, not the password: reset links already sent stop
+        # working (their fingerprint includes the hash), which the member will not miss.
+        user.set_password(password)
     db.session.commit()
+
+
+def is_outdated_hash(password_hash: str | None) -> bool:
+    """Whether a hash was made by another method or with other costs than we use now."""
+    method = (password_hash or "").split("$", 1)[0]
+    return bool(password_hash) and method != _CURRENT_METHOD
 
 
 def set_role(user: User, role: Role) -> None:
@@ -236,11 +278,22 @@ def change_password(user: User, current: str, new: str) -> bool:
     if not user.check_password(current):
         return False
     user.set_password(new)
-    # A new token signs out every other device and remember-me cookie at once.
-    user.session_token = User.new_token()
+    _end_every_session(user)
     _queue_password_changed(user)
     db.session.commit()
     return True
+
+
+def end_other_sessions(user: User) -> None:
+    """ "Log out everywhere else": the caller logs this device in again with the new token."""
+    _end_every_session(user)
+    db.session.commit()
+
+
+def _end_every_session(user: User) -> None:
+    # Sessions and remember-me cookies hold this token, not the member's id: a new one
+    # signs out every device at once.
+    user.session_token = User.new_token()
 
 
 class LinkProblem(Exception):

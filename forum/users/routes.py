@@ -10,6 +10,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from .. import models, policy
 from ..extensions import csrf
@@ -203,12 +204,29 @@ def change_password():
     password = PasswordForm()
     if password.validate_on_submit():
         if accounts.change_password(current_user, password.current.data or "", password.new.data):
-            # Stay logged in here with the new token; everywhere else is logged out.
-            login_user(current_user._get_current_object())
+            stay_logged_in_here()
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for(".settings"))
         password.current.errors.append("That isn't your current password.")
     return settings_page(password=password)
+
+
+@bp.post("/settings/sessions")
+@login_required
+def end_other_sessions():
+    """Log out every other device, for a phone lost or a library computer left logged in."""
+    if ActionForm().validate_on_submit():
+        accounts.end_other_sessions(current_user)
+        stay_logged_in_here()
+        flash("You are logged out on every other device, and still logged in here.", "success")
+    return redirect(url_for(".settings"))
+
+
+def stay_logged_in_here() -> None:
+    """After the member's session token changed: this device carries on with the new one,
+    remembered again if it was remembered before."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+    login_user(current_user._get_current_object(), remember=remembered)
 
 
 @bp.post("/settings/email")
