@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg lint format lock clean
+.PHONY: db run dev worker test test-pg bench lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -39,6 +39,12 @@ test: $(VENV)/.test-deps
 # The whole suite again on a throwaway PostgreSQL cluster (installs PostgreSQL when root).
 test-pg: $(VENV)/.test-deps
 	eval "$$(.ci/postgres.sh start)" && $(BIN)/pytest; status=$$?; .ci/postgres.sh stop >/dev/null; exit $$status
+
+# Harbor under gunicorn and wrk beside a bare Flask app, at 40,000 and 1,000,000 posts
+# (bench/README.md). Makes the faked forums once, in bench/data/; takes a while.
+bench: $(VENV)/.test-deps
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
