@@ -8,13 +8,14 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from forum.dialects import is_sqlite
 from forum.extensions import db
 from forum.models import Board, Post, Thread, User
-from forum.services import doctor
+from forum.services import doctor, posting
 
+from .factories import run_at_once
 from .served import Site, Visitor, harbor_environment, run_flask
 
 WRITERS = 8
@@ -22,7 +23,7 @@ REPLIES_EACH = 8
 # A request cut off by a kill; refusals (nothing listening) are not "in flight".
 CUT_OFF = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
 # Starting gunicorn workers takes most of a minute on a busy machine.
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 
 @pytest.fixture
@@ -97,6 +98,7 @@ def assert_log_clean(site: Site) -> None:
     assert "Traceback" not in log, log
 
 
+@slow
 def test_eight_workers_replying_to_one_thread_at_once_store_every_reply(serve, make):
     board = make.board()
     thread_id = make.thread(board=board, title="Scan results tomorrow").id
@@ -135,6 +137,7 @@ def test_eight_workers_replying_to_one_thread_at_once_store_every_reply(serve, m
     assert_log_clean(site)
 
 
+@slow
 def test_workers_killed_mid_burst_lose_no_accepted_post(serve, make, environment):
     board = make.board()
     thread_ids = [
@@ -196,3 +199,47 @@ def test_workers_killed_mid_burst_lose_no_accepted_post(serve, make, environment
     if is_sqlite(db.engine):
         assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     assert "database is locked" not in site.log()
+
+
+def test_a_later_post_that_reaches_the_board_first_stays_its_last_post(app, make):
+    """Replies to two threads of a board: the older reaches the board's row second.
+
+    On PostgreSQL nothing makes replies to different threads queue, so the board's "last
+    post" must be the newer of the two whichever writes last. (SQLite queues whole
+    writes, so there one reply cannot overtake another.)
+    """
+    if is_sqlite(db.engine):
+        pytest.skip("SQLite writes one transaction at a time")
+    board = make.board()
+    older_id, newer_id = (make.thread(board=board, title=t, body=t).id for t in ("Older", "Newer"))
+    author_ids = [make.member().id, make.member().id]
+    board_id = board.id
+    at_board, newer_done = threading.Event(), threading.Event()
+    holding = threading.local()
+
+    def pause_before_the_board(conn, cursor, statement, *_):
+        if getattr(holding, "back", False) and statement.startswith("UPDATE boards"):
+            at_board.set()
+            assert newer_done.wait(30), "the newer reply never finished"
+
+    def reply(thread_id, author_id, is_older):
+        with app.app_context():
+            holding.back = is_older
+            if not is_older:
+                assert at_board.wait(30), "the older reply never reached the board"
+            thread, author = db.session.get(Thread, thread_id), db.session.get(User, author_id)
+            posting.reply(thread, author, "Me too")
+            if not is_older:
+                newer_done.set()
+            db.session.remove()
+
+    event.listen(db.engine, "before_cursor_execute", pause_before_the_board)
+    try:
+        run_at_once(reply, [(older_id, author_ids[0], True), (newer_id, author_ids[1], False)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", pause_before_the_board)
+
+    newest = db.session.scalar(select(func.max(Thread.last_post_id)))
+    assert db.session.get(Thread, newer_id).last_post_id == newest
+    assert db.session.get(Board, board_id).last_post_id == newest
+    assert doctor.examine() == []
