@@ -3,15 +3,17 @@
 import logging
 import signal
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
 from . import config as harbor_config
+from .dialects import is_sqlite
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, doctor, faking, mail, posting, searching, seeding
+from .services import accounts, backups, doctor, faking, mail, posting, searching, seeding
 
 ROLE_NAMES = [role.value for role in Role]
 log = logging.getLogger("harbor.cli")
@@ -25,6 +27,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_group)
     app.cli.add_command(doctor_command)
     app.cli.add_command(fake_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
@@ -247,3 +251,69 @@ def fake_command(members, threads, posts, seed, force):
         raise click.ClickException(str(error)) from None
     click.echo(f"Made {made['members']:,} members, {made['threads']:,} threads, "
                f"{made['posts']:,} posts.")  # fmt: skip
+
+
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def backup_command(path):
+    """Copy the SQLite database while the site runs (on PostgreSQL: how to use pg_dump).
+
+    PATH is a new file or a folder; by default instance/backups/harbor-<UTC time>.db.
+    """
+    if not is_sqlite(db.engine):
+        click.echo(backups.pg_dump_advice(db.engine.url))
+        # Not a success: a scheduled job must not mistake this for a backup made.
+        raise SystemExit(1)
+    target = backups.backup_target(path, Path(current_app.instance_path))
+    try:
+        made = backups.back_up(_sqlite_file(), target)
+    except (FileExistsError, backups.DamagedDatabase) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up the database to {made} ({made.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Replace the database without asking first.")
+def restore_command(path, yes):
+    """Put a backup made by `backup` in place of the SQLite database.
+
+    The database as it is now is kept in instance/backups/ first. Everything written since
+    the backup was made is replaced, so stop the site (or expect that) before restoring.
+    """
+    if not is_sqlite(db.engine):
+        raise click.ClickException(
+            "Harbor restores SQLite databases only; on PostgreSQL use pg_restore into a new, "
+            "empty database (see Backups in the README)."
+        )
+    database = _sqlite_file()
+    try:
+        revision = backups.check_backup(path)
+    except backups.NotAHarborBackup as error:
+        raise click.ClickException(f"Not restored: {error}") from None
+    keep_at = backups.backup_target(
+        None, Path(current_app.instance_path), prefix="harbor-before-restore"
+    )
+    if not yes:
+        click.confirm(
+            f"Replace the database at {database} with {path}? Everything written since that "
+            f"backup is replaced (the database as it is now is kept at {keep_at}).",
+            abort=True,
+        )
+    try:
+        backups.restore(path, database, keep_at)
+    except backups.NotAHarborBackup as error:
+        raise click.ClickException(f"Not restored: {error}") from None
+    db.engine.dispose()
+    click.echo(f"Restored {path}. The database as it was is kept at {keep_at}.")
+    if revision != backups.head_revision():
+        click.echo("The backup is from an older Harbor: run `flask --app wsgi db upgrade` now.")
+    else:
+        click.echo("Run `flask --app wsgi doctor` to check its counts and search index.")
+
+
+def _sqlite_file() -> Path:
+    database = db.engine.url.database
+    if not database or database == ":memory:":
+        raise click.ClickException("This database lives in memory: there is no file to copy.")
+    return Path(database)

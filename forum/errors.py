@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import limits, policy
+from .extensions import db
 from .navigation import referring_path
 from .request_log import loggable_path
 
@@ -103,6 +104,20 @@ def http_error_page(error: HTTPException):
 
 def unexpected_error_page(error: Exception):
     log.exception("Unhandled error on %s %s", request.method, loggable_path())
+    # Nothing of the failed request is kept, and the page below may need to read: on
+    # PostgreSQL a failed transaction refuses every statement until it is rolled back.
+    try:
+        db.session.rollback()
+    except Exception:
+        log.exception("Could not roll back after the error above")
+    if request.method == "POST" and (request.form.get("body") or request.form.get("title")):
+        return words_kept_page(
+            "Something went wrong on our side",
+            "Sorry: nothing you did caused this, and what you wrote was not saved.",
+            url_for("boards.index"),
+            "Go back to the boards",
+            500,
+        )
     return http_error_page(InternalServerError())
 
 

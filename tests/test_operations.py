@@ -98,3 +98,36 @@ def test_members_pages_carry_no_etag(client, make):
     log_in(client, make.member())
     response = client.get(f"/t/{thread.id}/{thread.slug}")
     assert "ETag" not in response.headers and response.headers["Cache-Control"] == "no-store"
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_and_the_words_come_back(
+    client, make, caplog, monkeypatch
+):
+    from sqlalchemy import text
+
+    from forum.extensions import db
+    from forum.services import posting
+
+    thread = make.thread()
+    log_in(client, make.member("rosa"))
+
+    def broken(_source, _members):
+        # A failed statement: on PostgreSQL the transaction then refuses every other one,
+        # including what the error page itself needs to read.
+        db.session.execute(text("SELECT no_such_column FROM posts"))
+
+    monkeypatch.setattr(posting, "render_markdown", broken)
+    caplog.set_level(logging.INFO, logger="forum.errors")
+    response = submit(client, f"/t/{thread.id}/reply", {"body": "My scan was clear today"})
+
+    assert response.status_code == 500
+    page = response.text
+    assert "Something went wrong on our side" in page
+    assert 'class="site-header"' in page and ">rosa</a>" in page  # the site's own layout
+    assert ">My scan was clear today</textarea>" in page
+    [record] = [r for r in caplog.records if r.name == "forum.errors"]
+    assert record.getMessage() == f"Unhandled error on POST /t/{thread.id}/reply"
+    traceback = logging.Formatter().formatException(record.exc_info)
+    assert traceback.startswith("Traceback") and "no_such_column" in traceback
+    assert "scan was clear" not in caplog.text and "rosa" not in caplog.text
+    assert db.session.get(type(thread), thread.id).post_count == 1

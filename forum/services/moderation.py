@@ -272,7 +272,7 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
     db.session.add(
         Report(case_id=case.id, post_id=post.id, reporter_id=reporter.id, reason=reason, note=note)
     )
-    case.report_count += 1
+    _count_report(case)
     case.updated_at = utcnow()
     if (
         case.report_count >= current_app.config["REPORTS_TO_HIDE"]
@@ -301,7 +301,7 @@ def report_message(message: Message, reporter: User, reason: ReportReason, note:
     case = _open_message_case(message, urgent=reason.is_urgent)
     db.session.add(Report(case_id=case.id, message_id=message.id, reporter_id=reporter.id,
                           reason=reason, note=note))  # fmt: skip
-    case.report_count += 1
+    _count_report(case)
     case.updated_at = utcnow()
     try:
         db.session.commit()
@@ -360,7 +360,7 @@ def _report_by_the_site(case: Case, reason: ReportReason, note: str, **subject) 
     if report is None:
         db.session.add(Report(case_id=case.id, reporter_id=site.id, reason=reason, note=note,
                               **subject))  # fmt: skip
-        case.report_count += 1
+        _count_report(case)
     else:
         if note not in report.note:
             report.note = f"{report.note}\n{note}" if report.note else note
@@ -388,6 +388,13 @@ def _open_case_about(column, target_id: int, author_id: int, urgent: bool) -> Ca
     case.is_urgent = case.is_urgent or urgent
     db.session.flush()
     return case
+
+
+def _count_report(case: Case) -> None:
+    # In SQL, and written at once: reports arriving together must each count, and what
+    # follows reads the total.
+    case.report_count = Case.report_count + 1
+    db.session.flush()
 
 
 def _most_reported_reason(case: Case, latest: ReportReason) -> ReportReason:
@@ -478,7 +485,8 @@ def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> No
     if opens_thread:
         thread.state = ThreadState.VISIBLE if approve else ThreadState.HIDDEN
     if approve:
-        author.approved_post_count += 1
+        # In SQL: two moderators approving this member's posts at once must both count.
+        author.approved_post_count = User.approved_post_count + 1
     posting.recount_around(post)
     if opens_thread:
         searching.index_thread(thread)

@@ -213,10 +213,12 @@ def mark_conversation_read(member: User, conversation_id: int) -> None:
 
 
 def mark_all_read(member: User) -> None:
-    db.session.execute(
+    read = db.session.execute(
         update(Notification)
         .where(Notification.user_id == member.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
-    )
-    member.unread_notifications = 0
+    ).rowcount
+    # Less what was marked, not zero: a notification arriving meanwhile stays counted.
+    if read:
+        _count_unread(member.id, -read)
     db.session.commit()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from slugify import slugify
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from .. import policy
 from ..extensions import db
@@ -202,9 +202,11 @@ def _add_post(
         db.session.execute(
             update(Thread).where(Thread.id == thread.id).values(first_post_id=post.id)
         )
-    db.session.execute(update(User).where(User.id == author.id).values(last_seen_at=now))
     if not held:
         _count_new_post(thread, author, post, is_reply)
+    # Members' rows last: every post locks thread, board, then members, in that order, so
+    # two posts on PostgreSQL never each hold a row the other waits for (a deadlock).
+    db.session.execute(update(User).where(User.id == author.id).values(last_seen_at=now))
     db.session.expire(thread)
     community.watch_thread(thread, author)
     if not held:
@@ -227,13 +229,24 @@ def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) ->
         db.session.execute(
             update(Board)
             .where(Board.id == thread.board_id)
-            .values(post_count=Board.post_count + 1, last_post_id=post.id)
+            .values(
+                post_count=Board.post_count + 1, last_post_id=_later_of(Board.last_post_id, post)
+            )
         )
     if not post.is_anonymous:
         # A profile's count would otherwise tick up as an anonymous post appears.
         db.session.execute(
             update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
         )
+
+
+def _later_of(last_post_id, post: Post):
+    """SQL for whichever is newer: the stored "last post" or ``post``.
+
+    Replies to different threads of a board do not queue behind each other (on PostgreSQL),
+    so a post with a lower id may reach the board's row second and must not win there.
+    """
+    return case((last_post_id.is_(None) | (last_post_id < post.id), post.id), else_=last_post_id)
 
 
 def recent_duplicate_reply(thread: Thread, author: User, body: str) -> Post | None:
