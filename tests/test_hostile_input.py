@@ -341,16 +341,18 @@ def test_hostile_names_notes_and_searches_come_out_inert(app, make):
     rosa, jun = Member(app, make.member("rosa")), Member(app, make.member("jun"))
     moderator = Member(app, make.moderator("marta"))
     thread = make.thread(board=board, author=rosa.user)
+    # Beside this reply the thread page shows jun's name and story.
+    posting.reply(thread, jun.user, "Thinking of you.")
     for number, words in enumerate(PLAIN_VECTORS):
         where = f"input {number}: {words[:80]!r}"
         profile = {"display_name": words[:50], "story": words[:120], "about": words,
                    "email_frequency": "never"}  # fmt: skip
         inert(jun.post("/settings", profile), where)
         inert(jun.get("/u/jun"), where)
+        inert(rosa.get(f"/t/{thread.id}/{thread.slug}"), where)
         reply = posting.reply(thread, rosa.user, f"Reply {number}")
         inert(jun.post(f"/p/{reply.id}/report", {"reason": "other", "note": words}), where)
         inert(jun.get("/search", q=words), where)
-    inert(jun.get(f"/t/{thread.id}/{thread.slug}"), "jun's name and story beside his reply")
     for page in pages(moderator.client, "/mod/reports"):
         inert(page, "the moderators' reports")
     inert(moderator.get("/mod/u/jun"), "the moderators' page about jun")
