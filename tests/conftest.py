@@ -12,6 +12,7 @@ from pathlib import Path
 import flask_migrate
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,18 @@ from forum.extensions import db
 from .factories import Factories, log_in
 
 TEST_SECRET_KEY = "only-for-the-test-suite"
+
+# Property tests share one app and database per test function (not per example), and
+# stay quick: a few dozen examples each. CI (HYPOTHESIS_PROFILE=ci) runs the same ones
+# every time, so a red build is never luck; on a laptop each run explores new inputs.
+_PROPERTIES = {
+    "deadline": None,
+    "max_examples": 60,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+settings.register_profile("dev", **_PROPERTIES)
+settings.register_profile("ci", **_PROPERTIES, derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def database_url(tmp_path_factory) -> str:

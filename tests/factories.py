@@ -113,7 +113,8 @@ def log_in(client, user, password: str = PASSWORD):
 def example_paths(app, values: dict, methods: set[str] | None = None):
     """Every route as a concrete path, with each choice of an ``any(...)`` part expanded.
 
-    ``values`` gives a value for each URL argument by name (thread_id, username, ...).
+    ``values`` gives a value for each URL argument by name (thread_id, username, ...); a
+    route with an argument it does not name fails the test, so new routes get examples.
     Yields (rule, path) for rules that accept any of ``methods`` (all rules if None).
     """
     from itertools import product
@@ -123,6 +124,11 @@ def example_paths(app, values: dict, methods: set[str] | None = None):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or (methods and not rule.methods & methods):
             continue
+        missing = sorted(
+            name for name, converter in rule._converters.items()
+            if name not in values and not isinstance(converter, AnyConverter)
+        )  # fmt: skip
+        assert not missing, f"no example value for {missing} in {rule.rule}: add one to the test"
         options = {
             name: sorted(converter.items) if isinstance(converter, AnyConverter)
             else [values[name]]
