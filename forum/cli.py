@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from . import config as harbor_config
+from . import policy
 from .dialects import is_sqlite
 from .extensions import db
 from .models import Post, Role
@@ -86,6 +87,10 @@ def set_role(username, role):
     user = accounts.find_member(username)
     if user is None or user.is_system:
         raise click.ClickException(f"There is no member called {username!r}.")
+    if not policy.has_changeable_role(user):
+        raise click.ClickException(
+            f"{user.username}'s role cannot change: the account is remembered or deleted."
+        )
     accounts.set_role(user, Role(role))
     click.echo(f"{user.username} is now {role}.")
 

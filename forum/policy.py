@@ -363,13 +363,13 @@ def can_sanction(actor: User | None, member: User) -> bool:
 
 
 def can_change_role(actor: User | None, member: User) -> bool:
-    """Admins set roles; a remembered member keeps the one they had."""
-    return (
-        can_manage_site(actor)
-        and not member.is_system
-        and not is_remembered(member)
-        and not member.is_deleted
-    )
+    """Admins set roles (and operators, with `flask users set-role`)."""
+    return can_manage_site(actor) and has_changeable_role(member)
+
+
+def has_changeable_role(member: User) -> bool:
+    """A remembered member keeps the role they had; a deleted account has none to change."""
+    return not member.is_system and not is_remembered(member) and not member.is_deleted
 
 
 def can_mark_remembered(actor: User | None, member: User) -> bool:

@@ -15,6 +15,7 @@ from forum.models import (
     OutboxEmail,
     Post,
     ReactionKind,
+    Role,
     User,
 )
 from forum.services import community, mail, moderation
@@ -142,6 +143,14 @@ def test_a_remembered_member_is_not_sanctioned_or_given_a_new_role(client, make)
     assert remember(client).status_code == 403
     assert remember(client, username="ada").status_code == 403
     assert log_actions() == ["remember"]
+
+
+def test_nor_can_an_operator_give_a_remembered_member_a_role(make, runner):
+    rosa = make.member("rosa")
+    moderation.mark_remembered(rosa, make.admin("ada"), LINE, DATES, FAMILY_NOTE)
+    result = runner.invoke(args=["users", "set-role", "rosa", "moderator"])
+    assert result.exit_code != 0 and "remembered or deleted" in result.output
+    assert db.session.get(User, rosa.id).role is Role.MEMBER
 
 
 def test_an_admin_undoes_it_and_she_can_log_in_again(client, make):
