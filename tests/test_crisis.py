@@ -141,6 +141,19 @@ def test_a_cancer_forum_sentence_posts_straight_away(client, make, rosa):
     assert count(Post) == 2 and count(Case) == 0
 
 
+def test_a_content_note_in_the_authors_own_words_is_read_as_carefully(client, make, rosa):
+    thread = make.thread()
+    note = {"content_note_choice": "other", "content_note_other": "I want to die"}
+    response = submit(client, f"/t/{thread.id}/reply", {"body": "Scan day.", **note})
+    assert "You're not alone" in unescape(response.text) and count(Post) == 1
+
+    submit(client, f"/t/{thread.id}/reply",
+           {"body": "Scan day.", **note, "crisis_acknowledged": "1"})  # fmt: skip
+    reply = db.session.scalar(select(Post).order_by(Post.id.desc()))
+    assert reply.content_note == "I want to die"
+    assert db.session.scalar(select(Case)).post_id == reply.id
+
+
 def test_an_edit_that_brings_crisis_words_pauses_too(client, make, rosa):
     thread = make.thread(author=rosa, body="Scan day tomorrow.")
     path = f"/p/{thread.first_post_id}/edit"

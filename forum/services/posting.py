@@ -69,7 +69,7 @@ def start_thread(
 
     ``anonymous`` shows it as "A member"'s; the caller checks the board allows it.
     """
-    screening = _screen(author, board, f"{title}\n{body}")
+    screening = _screen(author, board, words_of(body, title, content_note))
     thread = Thread(
         board=board,
         author=author,
@@ -105,7 +105,7 @@ def reply(
     anonymous: bool = False,
 ) -> Post:
     board = db.session.get(Board, thread.board_id)
-    screening = _screen(author, board, body)
+    screening = _screen(author, board, words_of(body, content_note=content_note))
     post = _add_post(
         thread, author, body, held=screening.hold, content_note=content_note, anonymous=anonymous
     )
@@ -144,6 +144,12 @@ def _screen(author: User, board: Board, text: str) -> _Screening:
     return _Screening(
         hold=hold, flagged=matches.get(WordAction.FLAG, []), crisis_words=crisis_words(author, text)
     )
+
+
+def words_of(body: str, title: str | None = None, content_note: str | None = None) -> str:
+    """Everything of a post that others read, screened alike: a content note in the
+    author's own words can carry the same words as the post itself."""
+    return "\n".join(part for part in (title, body, content_note) if part)
 
 
 def crisis_words(author: User, text: str) -> list[str]:
@@ -295,11 +301,12 @@ def edit_post(
 
     ``content_note`` replaces the post's note (None removes it); left out, it stays.
     """
+    note = post.content_note if content_note is KEEP_NOTE else content_note
     if not policy.is_staff(editor):
-        matches = watchwords.find(f"{title or ''}\n{body}")
+        matches = watchwords.find(words_of(body, title, note))
         if matches.get(WordAction.BLOCK):
             raise BlockedWords(matches[WordAction.BLOCK])
-    new_crisis_words = crisis_words_in_edit(post, editor, body, title)
+    new_crisis_words = crisis_words_in_edit(post, editor, body, title, note)
     revise_post(post, editor, body, title)
     if content_note is not KEEP_NOTE:
         post.content_note = content_note
@@ -307,13 +314,15 @@ def edit_post(
     db.session.commit()
 
 
-def crisis_words_in_edit(post: Post, editor: User, body: str, title: str | None) -> list[str]:
+def crisis_words_in_edit(post: Post, editor: User, body: str, title: str | None,
+                         content_note: str | None) -> list[str]:  # fmt: skip
     """Crisis words an edit brings in. Words the post already had were seen when it was
     posted: tidying a typo must not raise a case a moderator has already closed."""
     thread = db.session.get(Thread, post.thread_id)
     old_title = thread.title if post.id == thread.first_post_id else ""
-    before = set(crisis_words(editor, f"{old_title}\n{post.source}"))
-    return [word for word in crisis_words(editor, f"{title or ''}\n{body}") if word not in before]
+    before = set(crisis_words(editor, words_of(post.source, old_title, post.content_note)))
+    after = crisis_words(editor, words_of(body, title, content_note))
+    return [word for word in after if word not in before]
 
 
 def revise_post(post: Post, editor: User, body: str, title: str | None = None) -> bool:

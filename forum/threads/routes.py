@@ -317,7 +317,8 @@ def new_thread(slug: str):
     if form.validate_on_submit():
         title, body = form.title.data, form.body.data
         post = posting.recent_duplicate_thread(board, current_user, title, body)
-        if post is None and form.pauses_for(posting.crisis_words(current_user, f"{title}\n{body}")):
+        words = posting.words_of(body, title, form.content_note)
+        if post is None and form.pauses_for(posting.crisis_words(current_user, words)):
             community.save_draft(current_user, body, board=board, title=title)
             return render_template(
                 "threads/new.html", board=board, form=form, crisis_lines=crisis.lines()
@@ -363,7 +364,8 @@ def reply(thread_id: int):
     if post is not None:
         flash("That reply was already posted, so we didn't post it twice.", "info")
         return redirect(post_url(post, thread))
-    if form.pauses_for(posting.crisis_words(current_user, form.body.data)):
+    words = posting.words_of(form.body.data, content_note=form.content_note)
+    if form.pauses_for(posting.crisis_words(current_user, words)):
         community.save_draft(current_user, form.body.data, thread=thread)
         return render_template(
             "threads/reply.html", thread=thread, form=form, crisis_lines=crisis.lines()
@@ -454,7 +456,9 @@ def edit_post(post_id: int):
     )
     if form.validate_on_submit() and not form.edit_words.data:
         title = form.title.data if post.is_opening_post else None
-        new_words = posting.crisis_words_in_edit(post, current_user, form.body.data, title)
+        new_words = posting.crisis_words_in_edit(
+            post, current_user, form.body.data, title, form.content_note
+        )
         if form.pauses_for(new_words):
             return render_template(
                 "threads/edit.html", post=post, thread=thread, form=form,
