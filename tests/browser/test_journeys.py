@@ -1,0 +1,79 @@
+"""Journeys through Harbor in a real browser, each person in a browser of their own."""
+
+import re
+
+from playwright.sync_api import expect
+
+from .steps import flash, log_in, newcomer_name, post_by, sign_up
+
+GUIDE_CREDIT = "HealthCentral"
+TITLE = "Scan results on Thursday"
+
+
+def test_a_newcomer_reads_a_guide_joins_and_posts_and_is_answered(page, open_page, harbor):
+    rosa = newcomer_name("rosa")
+
+    # Rosa finds the board about treatments and reads its pinned guide without an account.
+    page.goto("/")
+    page.get_by_role("link", name="Treatments and side effects").click()
+    page.locator(".thread-row.pinned").first.get_by_role("link").first.click()
+    expect(page.locator("article.post").first).to_contain_text(GUIDE_CREDIT)
+    guide = page.url
+
+    # She joins from there and comes back to the guide she was reading.
+    sign_up(page, rosa)
+    expect(page).to_have_url(guide)
+
+    # She starts a thread with a content note and previews it before posting.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Treatments and side effects"
+    ).click()
+    page.get_by_role("link", name="Start a thread").click()
+    page.get_by_label("Title").fill(TITLE)
+    page.get_by_label("Message", exact=True).fill("Waiting is the **hardest** part. Any tips?")
+    page.get_by_label("Content note (optional)").select_option("Scan results")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview: not posted yet")
+    expect(preview.locator("strong")).to_have_text("hardest")
+    expect(page.get_by_label("Title")).to_have_value(TITLE)
+    expect(page.get_by_label("Content note (optional)")).to_have_value("Scan results")
+    page.get_by_role("button", name="Post thread").click()
+
+    # Her first post waits for a moderator; she can see it, behind its content note.
+    expect(flash(page)).to_contain_text("A moderator will look at your post shortly")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    note = page.get_by_text("Content note: Scan results — show post")
+    note.click()
+    expect(post_by(page, "Content note").locator(".post-body strong")).to_have_text("hardest")
+    thread_url = page.url
+
+    # A moderator approves it from the queue.
+    moderator = open_page()
+    log_in(moderator, harbor.cast["moderator"], then="/mod/queue")
+    moderator.locator(".queue-item").filter(has_text=TITLE).get_by_role(
+        "button", name="Approve"
+    ).click()
+    expect(flash(moderator)).to_contain_text("Approved")
+
+    # Jun, who has been here a while, replies and sends support.
+    jun = open_page()
+    log_in(jun, "jun", then=thread_url.removeprefix(harbor.url))
+    jun.get_by_label("Your reply").fill("You're not alone in the waiting, Rosa.")
+    jun.get_by_role("button", name="Post reply").click()
+    expect(flash(jun)).to_contain_text("Your reply is posted.")
+    hugs = post_by(jun, "Content note").get_by_role("button", name="Hugs")
+    hugs.click()
+    hugs = post_by(jun, "Content note").get_by_role("button", name="Hugs")
+    expect(hugs).to_have_attribute("aria-pressed", "true")
+    expect(hugs).to_contain_text("1")
+
+    # Rosa sees that something is waiting for her, and what.
+    page.reload()
+    expect(page.get_by_role("link", name=re.compile(r"Notifications 3 unread"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("Notifications")).click()
+    notifications = page.get_by_role("main")
+    expect(notifications).to_contain_text("approved your post")
+    expect(notifications).to_contain_text(f"jun replied to “{TITLE}”")
+    expect(notifications).to_contain_text(f"jun sent support for your post in “{TITLE}”")
+    page.get_by_role("button", name=f"jun replied to “{TITLE}”").click()
+    expect(post_by(page, "You're not alone in the waiting")).to_be_in_viewport()
