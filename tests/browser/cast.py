@@ -43,12 +43,19 @@ def make_cast() -> dict:
     waiting = make.newcomer("nell", confirmed=True)
     held = _thread(living, waiting, "Hello from a newcomer", "I was diagnosed last month.")
 
+    # The report and curation journeys each get a thread of their own to change.
+    scam = _thread(living, ola, "Feeling stronger this month", "Gentle yoga has helped me.")
+    posting.reply(scam, lin, "DM me for a miracle cure that doctors hide, only $99.")
+    to_curate = _thread(treatments, lin, "Best socks for cold feet?", "Mine are always cold.")
+
     return {
         "admin": admin.username,
         "moderator": moderator.username,
         "members": [jun.username, lin.username, ola.username],
         "thread": {"id": thread.id, "path": f"/t/{thread.id}/{thread.slug}"},
         "reported_thread": {"id": reported.id, "path": f"/t/{reported.id}/{reported.slug}"},
+        "report_thread": {"path": f"/t/{scam.id}/{scam.slug}"},
+        "curation_thread": {"path": f"/t/{to_curate.id}/{to_curate.slug}"},
         "held_thread": {"id": held.id, "first_post_id": held.first_post_id},
     }
 

@@ -77,3 +77,60 @@ def test_a_newcomer_reads_a_guide_joins_and_posts_and_is_answered(page, open_pag
     expect(notifications).to_contain_text(f"jun sent support for your post in “{TITLE}”")
     page.get_by_role("button", name=f"jun replied to “{TITLE}”").click()
     expect(post_by(page, "You're not alone in the waiting")).to_be_in_viewport()
+
+
+def test_a_member_reports_a_scam_and_a_moderator_hides_it_from_the_queue(open_page, harbor):
+    scam = "DM me for a miracle cure"
+    ola = open_page()
+    log_in(ola, "ola", then=harbor.cast["report_thread"]["path"])
+    post_by(ola, scam).get_by_role("link", name="Report").click()
+    ola.get_by_label("Spam or a scam").check()
+    ola.get_by_label("Anything a moderator should know (optional)").fill("Selling a cure.")
+    ola.get_by_role("button", name="Send report").click()
+    expect(flash(ola)).to_contain_text("Thank you for telling us")
+
+    moderator = open_page()
+    log_in(moderator, harbor.cast["moderator"], then="/mod")
+    moderator.get_by_role("link", name=re.compile("^Reports")).first.click()
+    case = moderator.locator(".queue-item").filter(has_text=scam)
+    expect(case).to_contain_text("Spam or a scam from ola")
+    case.get_by_label("Reason").fill("Selling a miracle cure.")
+    case.get_by_role("button", name="Hide post", exact=True).click()
+    expect(flash(moderator)).to_contain_text("Done. The report is closed.")
+    expect(moderator.locator(".queue-item").filter(has_text=scam)).to_have_count(0)
+
+    ola.reload()
+    expect(ola.get_by_text(scam)).to_have_count(0)
+    expect(ola.get_by_role("main")).to_contain_text("Removed by a moderator: Spam or a scam.")
+
+
+def test_a_moderator_locks_a_thread_and_moves_it_to_another_board(open_page, harbor):
+    path = harbor.cast["curation_thread"]["path"]
+    moderator = open_page()
+    log_in(moderator, harbor.cast["moderator"], then=path)
+    tools = moderator.locator("details.thread-tools")
+    tools.get_by_text("Moderator tools").click()
+    lock = tools.locator("form").filter(has=moderator.get_by_role("button", name="Lock"))
+    lock.get_by_label("Reason (optional)").fill("Answered many times; see the pinned guide.")
+    lock.get_by_role("button", name="Lock").click()
+    expect(flash(moderator)).to_contain_text("Locked: no more replies.")
+    expect(moderator.get_by_role("main")).to_contain_text(
+        "new replies are closed. Moderator's note: Answered many times; see the pinned guide."
+    )
+
+    moderator.get_by_text("Moderator tools").click()
+    moderator.get_by_label("Move to").select_option(label="Living with metastatic breast cancer")
+    moderator.get_by_role("button", name="Move", exact=True).click()
+    expect(flash(moderator)).to_contain_text("Moved to Living with metastatic breast cancer.")
+    crumbs = moderator.get_by_role("navigation", name="Breadcrumb")
+    expect(crumbs).to_contain_text("Living with metastatic breast cancer")
+
+    # Members find it on its new board, marked locked, with no reply box.
+    jun = open_page()
+    log_in(jun, "jun", then="/b/living-with-mbc")
+    row = jun.locator(".thread-row").filter(has_text="Best socks for cold feet?")
+    expect(row.locator(".tag").first).to_have_text("Locked")
+    row.get_by_role("link", name="Best socks for cold feet?").click()
+    expect(jun.get_by_label("Your reply")).to_have_count(0)
+    jun.goto("/b/treatments")
+    expect(jun.get_by_text("Best socks for cold feet?")).to_have_count(0)
