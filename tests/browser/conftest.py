@@ -56,16 +56,23 @@ def browser():
 
 
 class PageProblems:
-    """What the browser complained about: script errors and Content-Security-Policy refusals."""
+    """What the browser complained about: script errors, Content-Security-Policy refusals,
+    and files a page needed that did not load. A page itself may be an error page."""
 
     def __init__(self, page):
         self.messages: list[str] = []
         page.on("pageerror", lambda error: self.messages.append(f"script error: {error}"))
         page.on("console", self._console)
+        page.on("response", self._response)
 
     def _console(self, message):
-        if message.type == "error":
+        # Failed loads are told apart by _response, which knows what was being loaded.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.messages.append(f"console: {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.messages.append(f"{response.status} for {response.url}")
 
 
 @pytest.fixture

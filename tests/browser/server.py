@@ -1,7 +1,7 @@
 """Harbor served by gunicorn on a free port with a fresh SQLite database, for the browser.
 
-Used by the browser tests' fixtures and by ``make screenshots``: migrate, seed, add the
-cast of members from ``cast.py``, then serve until the context ends.
+Used by the browser tests' fixtures and by ``make screenshots``: ``cast.py`` migrates, seeds
+and adds the members; then gunicorn serves until the context ends.
 """
 
 import json
@@ -54,10 +54,6 @@ def server_environment(folder: Path) -> dict:
 
 def prepare_database(environment: dict) -> dict:
     """Migrate, seed, and add the cast; returns what cast.py made (names and ids)."""
-    flask = [str(BIN / "flask"), "--app", "wsgi"]
-    for command in (["db", "upgrade"], ["seed"]):
-        subprocess.run(flask + command, cwd=ROOT, env=environment, check=True,
-                       capture_output=True)  # fmt: skip
     made = subprocess.run(
         [str(BIN / "python"), "-m", "tests.browser.cast"],
         cwd=ROOT, env=environment, check=True, capture_output=True, text=True,
