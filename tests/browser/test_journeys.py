@@ -4,7 +4,9 @@ import re
 
 from playwright.sync_api import expect
 
-from .steps import flash, log_in, newcomer_name, post_by, sign_up
+from tests.factories import PASSWORD
+
+from .steps import flash, log_in, newcomer_name, post_by, press_enter, sign_up, tab_to
 
 GUIDE_CREDIT = "HealthCentral"
 TITLE = "Scan results on Thursday"
@@ -134,3 +136,79 @@ def test_a_moderator_locks_a_thread_and_moves_it_to_another_board(open_page, har
     expect(jun.get_by_label("Your reply")).to_have_count(0)
     jun.goto("/b/treatments")
     expect(jun.get_by_text("Best socks for cold feet?")).to_have_count(0)
+
+
+def test_a_newcomer_does_it_all_with_the_keyboard_alone(page):
+    """Tab to move, Enter to follow and send; typing in the fields; nothing else."""
+    rosa = newcomer_name("kim")
+    page.goto("/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
+
+    tab_to(page, "Treatments and side effects")
+    press_enter(page)
+    guide_title = page.locator(".thread-row.pinned a").first.inner_text()
+    tab_to(page, guide_title)
+    press_enter(page)
+    expect(page.locator("article.post").first).to_contain_text(GUIDE_CREDIT)
+
+    tab_to(page, "Join")
+    press_enter(page)
+    for field, words in (("username", rosa), ("email", f"{rosa}@example.org"),
+                         ("password", PASSWORD), ("confirm", PASSWORD)):  # fmt: skip
+        tab_to(page, id=field)
+        page.keyboard.type(words)
+    press_enter(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(guide_title)
+
+    tab_to(page, "Treatments and side effects")
+    press_enter(page)
+    tab_to(page, "Start a thread")
+    press_enter(page)
+    tab_to(page, id="title")
+    page.keyboard.type(TITLE)
+    tab_to(page, id="body")
+    page.keyboard.type("Typed without a mouse. Waiting is the **hardest** part.")
+    tab_to(page, id="content_note_choice")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Content note (optional)")).to_have_value("Scan results")
+    tab_to(page, "Preview")
+    press_enter(page)
+    expect(page.get_by_role("region", name="Preview: not posted yet")).to_contain_text(
+        "Typed without a mouse."
+    )
+    tab_to(page, "Post thread")
+    press_enter(page)
+    expect(flash(page)).to_contain_text("A moderator will look at your post shortly")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+
+
+def test_a_newcomer_does_it_all_on_a_phone(phone):
+    rosa = newcomer_name("ana")
+    phone.goto("/")
+    phone.get_by_role("link", name="Treatments and side effects").tap()
+    phone.locator(".thread-row.pinned").first.get_by_role("link").first.tap()
+    expect(phone.locator("article.post").first).to_contain_text(GUIDE_CREDIT)
+    guide = phone.url
+
+    phone.get_by_text("Menu", exact=True).tap()
+    sign_up(phone, rosa)
+    expect(phone).to_have_url(guide)
+
+    phone.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Treatments and side effects"
+    ).tap()
+    phone.get_by_role("link", name="Start a thread").tap()
+    phone.get_by_label("Title").fill(TITLE)
+    phone.get_by_label("Message", exact=True).fill("From my phone in the waiting room.")
+    phone.get_by_label("Content note (optional)").select_option("Scan results")
+    phone.get_by_role("button", name="Preview").tap()
+    expect(phone.get_by_role("region", name="Preview: not posted yet")).to_contain_text(
+        "From my phone in the waiting room."
+    )
+    phone.get_by_role("button", name="Post thread").tap()
+    expect(flash(phone)).to_contain_text("A moderator will look at your post shortly")
+    phone.get_by_text("Content note: Scan results — show post").tap()
+    expect(phone.get_by_text("From my phone in the waiting room.")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
