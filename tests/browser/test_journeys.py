@@ -212,3 +212,21 @@ def test_a_newcomer_does_it_all_on_a_phone(phone):
     phone.get_by_text("Content note: Scan results — show post").tap()
     expect(phone.get_by_text("From my phone in the waiting room.")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+def test_what_is_hard_to_undo_asks_first(open_page, harbor):
+    moderator = open_page()
+    log_in(moderator, harbor.cast["moderator"], then="/mod/queue")
+    held = moderator.locator(".queue-item").filter(has_text="Hello from a newcomer")
+    held.get_by_label("Reason").fill("Testing the question.")
+    asked = []
+
+    def decline(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    moderator.once("dialog", decline)
+    held.get_by_role("button", name="Reject").click()
+    assert asked == ["Reject this post? Its author will be told, with your reason."]
+    moderator.reload()
+    expect(held).to_be_visible()
