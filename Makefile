@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg lint format lock clean
+.PHONY: db run dev worker test test-pg screenshots lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -39,6 +39,10 @@ test: $(VENV)/.test-deps
 # The whole suite again on a throwaway PostgreSQL cluster (installs PostgreSQL when root).
 test-pg: $(VENV)/.test-deps
 	eval "$$(.ci/postgres.sh start)" && $(BIN)/pytest; status=$$?; .ci/postgres.sh stop >/dev/null; exit $$status
+
+# Desktop and phone pictures of the main pages, for docs/screenshots/ (needs Chromium).
+screenshots: $(VENV)/.test-deps
+	$(BIN)/python -m tests.browser.screenshots
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
