@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg bench lint format lock clean
+.PHONY: db run dev worker test test-pg bench screenshots lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -45,6 +45,10 @@ test-pg: $(VENV)/.test-deps
 bench: $(VENV)/.test-deps
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Desktop and phone pictures of the main pages, for docs/screenshots/ (needs Chromium).
+screenshots: $(VENV)/.test-deps
+	$(BIN)/python -m tests.browser.screenshots
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -5,12 +5,14 @@ from datetime import datetime
 from flask import Flask, request
 from flask_login import current_user
 
-from . import policy
+from . import assets, policy
 from .config import CONTENT_NOTE_SUGGESTIONS
 from .models import REPORT_REASON_LABELS, ReactionKind, ReportReason, pending_warnings_for
 
 
 def register(app: Flask) -> None:
+    # Pages link the stylesheet and script under content-hashed names (forum/assets.py).
+    assets.register(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")

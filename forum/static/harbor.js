@@ -158,7 +158,15 @@
     });
   }
 
+  // What is hard to undo asks first. Without this file, the people who can do these things
+  // (moderators, mostly) still see the button's plain, specific label.
+  function askBeforeSending(event) {
+    const question = event.submitter && event.submitter.dataset.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }
+
   function start() {
+    document.addEventListener("submit", askBeforeSending);
     document.querySelectorAll("form[data-draft-url]").forEach(keepDrafts);
     document.querySelectorAll("form[data-mark-read]").forEach(reportReading);
     const replyBox = document.querySelector('form#reply textarea[name="body"]');

@@ -1,0 +1,133 @@
+"""How pages sit on a screen: phones first, big text, no sideways scrolling, no jumping."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP, PHONE
+from .steps import log_in
+
+NARROWEST = {"width": 320, "height": 640}
+TAP_TARGETS = (
+    "button, summary, select, textarea, input:not([type=hidden]):not([type=checkbox])"
+    ":not([type=radio]), label.check, .nav a, .crumbs a, .post-actions a, .pagination a"
+)
+
+
+def first_words_top(page) -> float:
+    return page.locator("article.post .post-body > :first-child").first.bounding_box()["y"]
+
+
+@pytest.mark.parametrize("who", [None, "jun"])
+def test_on_a_phone_a_thread_starts_with_its_words(open_page, harbor, who):
+    """A compact header, the title, then the first post: not a screenful of chrome."""
+    page = open_page(PHONE, is_mobile=True, has_touch=True)
+    if who:
+        log_in(page, who)
+    page.goto(harbor.cast["thread"]["path"])
+    assert first_words_top(page) <= 250
+
+
+def scrolls_sideways(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+
+
+def test_nothing_scrolls_sideways_at_320_pixels(open_page, harbor):
+    cast = harbor.cast
+    visitor = ["/", "/b/treatments", cast["thread"]["path"], "/register", "/login", "/search"]
+    member = [cast["thread"]["path"], "/b/treatments/new", "/settings", "/notifications"]
+    staff = ["/mod", "/mod/reports", "/mod/queue", "/mod/log", "/mod/boards", "/mod/u/jun"]
+    wide = []
+    for who, paths in ((None, visitor), ("jun", member), ("ada", staff)):
+        page = open_page(NARROWEST)
+        if who:
+            log_in(page, who)
+        for path in paths:
+            page.goto(path)
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            if scrolls_sideways(page):
+                wide.append(f"{who or 'visitor'} {path}")
+    assert wide == []
+
+
+def test_the_menu_is_folded_on_a_phone_and_laid_out_on_a_desktop(open_page):
+    desktop = open_page(DESKTOP)
+    desktop.goto("/")
+    expect(desktop.get_by_role("link", name="Join", exact=True)).to_be_visible()
+    expect(desktop.get_by_text("Menu", exact=True)).to_be_hidden()
+
+    phone = open_page(PHONE, is_mobile=True, has_touch=True)
+    phone.goto("/")
+    join = phone.get_by_role("link", name="Join", exact=True)
+    expect(join).to_be_hidden()
+    phone.get_by_text("Menu", exact=True).tap()
+    join.tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Join Harbor")
+
+
+def small_targets(page) -> list[str]:
+    return page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter((element) => element.checkVisibility())
+            .map((element) => [element, element.getBoundingClientRect()])
+            .filter(([, box]) => box.height < 44 || box.width < 24)
+            .map(([element, box]) => `${element.outerHTML.slice(0, 80)}: ${box.height}px`)""",
+        TAP_TARGETS,
+    )
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_buttons_links_and_fields_are_easy_to_tap(open_page, harbor, viewport):
+    page = open_page(viewport)
+    log_in(page, "jun")
+    problems = []
+    for path in ("/", harbor.cast["thread"]["path"], "/b/treatments/new", "/settings"):
+        page.goto(path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        problems += [f"{path}: {problem}" for problem in small_targets(page)]
+    assert problems == []
+
+
+def layout_shift(page) -> float:
+    """Cumulative layout shift since the page started loading, as Chrome measures it."""
+    return page.evaluate(
+        """() => new Promise((resolve) => {
+            let total = 0;
+            new PerformanceObserver((list) => {
+                for (const entry of list.getEntries()) total += entry.value;
+            }).observe({ type: "layout-shift", buffered: true });
+            setTimeout(() => resolve(total), 300);
+        })"""
+    )
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_pages_do_not_jump_while_they_load(open_page, harbor, viewport):
+    page = open_page(viewport)
+    log_in(page, "lin")
+    for path in ("/", "/b/treatments", harbor.cast["thread"]["path"]):
+        page.goto(path, wait_until="load")
+        assert layout_shift(page) < 0.01, path
+
+
+def test_an_error_page_keeps_the_site_around_it_and_says_what_to_do(page):
+    response = page.goto("/t/999999")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
+    expect(page.get_by_role("navigation", name="Site")).to_be_visible()
+    page.get_by_role("link", name="See all boards").click()
+    expect(page.locator(".board-card").first).to_be_visible()
+
+
+def test_without_javascript_a_member_can_still_reply_and_send_support(open_page, harbor):
+    page = open_page(DESKTOP, java_script_enabled=False)
+    log_in(page, "ola", then=harbor.cast["thread"]["path"])
+    page.get_by_label("Your reply").fill("Sending you strength for Monday.")
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Your reply is posted.")
+    first = page.locator("article.post").first
+    first.get_by_role("button", name="Thinking of you").click()
+    expect(
+        page.locator("article.post").first.get_by_role("button", name="Thinking of you")
+    ).to_have_attribute("aria-pressed", "true")
