@@ -1,14 +1,18 @@
 """Running Harbor: security headers on every response, a health check, and a request log
 that records what happened without recording who."""
 
+import hashlib
 import logging
+import os
 from pathlib import Path
 
 from forum import create_app
+from forum.templating import static_file_version
 
 from .factories import log_in, submit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "forum" / "static"
 
 
 def test_every_page_carries_a_strict_content_security_policy_and_friends(client, make):
@@ -37,6 +41,26 @@ def test_templates_have_no_inline_styles_or_event_handlers_the_policy_would_bloc
         assert " style=" not in source, template
         for handler in ("onclick=", "onload=", "onsubmit=", "onerror=", "onchange="):
             assert handler not in source, (template, handler)
+
+
+def test_static_files_are_linked_by_a_hash_of_their_contents_so_proxies_may_keep_them(client):
+    page = client.get("/").get_data(as_text=True)
+    for name in ("harbor.css", "harbor.js"):
+        digest = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+        address = f"/static/{name}?v={digest}"
+        assert f'"{address}"' in page, name
+        response = client.get(address)
+        assert response.status_code == 200 and response.get_data() == (STATIC / name).read_bytes()
+        response.close()
+
+
+def test_a_static_file_changed_in_place_gets_a_new_version(tmp_path):
+    sheet = tmp_path / "harbor.css"
+    sheet.write_text("body { color: navy; }")
+    before = static_file_version(str(sheet), sheet.stat().st_mtime_ns)
+    sheet.write_text("body { color: teal; }")
+    os.utime(sheet, ns=(sheet.stat().st_atime_ns, sheet.stat().st_mtime_ns + 1_000_000))
+    assert static_file_version(str(sheet), sheet.stat().st_mtime_ns) != before
 
 
 def test_the_health_check_answers_when_the_database_does(client):
