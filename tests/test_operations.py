@@ -9,7 +9,15 @@ from pathlib import Path
 from forum import create_app
 from forum.templating import static_file_version
 
-from .factories import log_in, submit
+from .factories import PASSWORD, csrf_token, log_in, submit
+
+# What deploy/nginx-harbor.conf sends with every request it passes on over plain HTTP.
+FROM_NGINX = {
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_HOST": "forum.example.org",
+    "HTTP_X_FORWARDED_PORT": "443",
+}
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "forum" / "static"
@@ -61,6 +69,24 @@ def test_a_static_file_changed_in_place_gets_a_new_version(tmp_path):
     sheet.write_text("body { color: teal; }")
     os.utime(sheet, ns=(sheet.stat().st_atime_ns, sheet.stat().st_mtime_ns + 1_000_000))
     assert static_file_version(str(sheet), sheet.stat().st_mtime_ns) != before
+
+
+def test_behind_nginx_a_form_sent_over_https_passes_the_same_origin_check(build_app, make):
+    rosa = make.member("rosa")
+    app = build_app(PROXY_COUNT=1, SESSION_COOKIE_SECURE=True)
+    browser = app.test_client()
+    browser.environ_base.update(FROM_NGINX)
+    token = csrf_token(browser)
+    form = {"csrf_token": token, "username": rosa.username, "password": PASSWORD}
+
+    # Over HTTPS the form token alone is not enough: the Referer must be our own site.
+    assert browser.post("/login", data=form).status_code == 400
+    response = browser.post(
+        "/login", data=form, headers={"Referer": "https://forum.example.org/login"}
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_the_health_check_answers_when_the_database_does(client):
