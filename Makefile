@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg lint format lock clean
+.PHONY: db run dev worker test test-pg scaleout-smoke lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -39,6 +39,10 @@ test: $(VENV)/.test-deps
 # The whole suite again on a throwaway PostgreSQL cluster (installs PostgreSQL when root).
 test-pg: $(VENV)/.test-deps
 	eval "$$(.ci/postgres.sh start)" && $(BIN)/pytest; status=$$?; .ci/postgres.sh stop >/dev/null; exit $$status
+
+# Two gunicorn instances on one PostgreSQL and one Redis, and .ci/scaleout_smoke.py against them.
+scaleout-smoke: $(VENV)/.app-deps
+	bash .ci/scaleout.sh
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .
