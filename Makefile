@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg bench screenshots lint format lock clean
+.PHONY: db run dev worker test test-pg bench screenshots scaleout-smoke lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -49,6 +49,10 @@ bench: $(VENV)/.test-deps
 # Desktop and phone pictures of the main pages, for docs/screenshots/ (needs Chromium).
 screenshots: $(VENV)/.test-deps
 	$(BIN)/python -m tests.browser.screenshots
+
+# Two gunicorn instances on one PostgreSQL and one Redis, and .ci/scaleout_smoke.py against them.
+scaleout-smoke: $(VENV)/.app-deps
+	bash .ci/scaleout.sh
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -6,9 +6,18 @@ from pathlib import Path
 
 from forum import create_app
 
-from .factories import log_in, submit
+from .factories import PASSWORD, csrf_token, log_in, submit
+
+# What deploy/nginx-harbor.conf sends with every request it passes on over plain HTTP.
+FROM_NGINX = {
+    "HTTP_X_FORWARDED_FOR": "198.51.100.7",
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_HOST": "forum.example.org",
+    "HTTP_X_FORWARDED_PORT": "443",
+}
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "forum" / "static"
 
 
 def test_every_page_carries_a_strict_content_security_policy_and_friends(client, make):
@@ -37,6 +46,24 @@ def test_templates_have_no_inline_styles_or_event_handlers_the_policy_would_bloc
         assert " style=" not in source, template
         for handler in ("onclick=", "onload=", "onsubmit=", "onerror=", "onchange="):
             assert handler not in source, (template, handler)
+
+
+def test_behind_nginx_a_form_sent_over_https_passes_the_same_origin_check(build_app, make):
+    rosa = make.member("rosa")
+    app = build_app(PROXY_COUNT=1, SESSION_COOKIE_SECURE=True)
+    browser = app.test_client()
+    browser.environ_base.update(FROM_NGINX)
+    token = csrf_token(browser)
+    form = {"csrf_token": token, "username": rosa.username, "password": PASSWORD}
+
+    # Over HTTPS the form token alone is not enough: the Referer must be our own site.
+    assert browser.post("/login", data=form).status_code == 400
+    response = browser.post(
+        "/login", data=form, headers={"Referer": "https://forum.example.org/login"}
+    )
+    assert response.status_code == 302
+    assert "Secure" in response.headers["Set-Cookie"]
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_the_health_check_answers_when_the_database_does(client):
