@@ -7,6 +7,8 @@ from .conftest import DESKTOP, PHONE
 from .steps import log_in
 
 NARROWEST = {"width": 320, "height": 640}
+# A 1280×800 screen at 200% zoom: the page lays itself out in half the CSS pixels.
+DESKTOP_AT_200_PERCENT = {"width": 640, "height": 400}
 TAP_TARGETS = (
     "button, summary, select, textarea, input:not([type=hidden]):not([type=checkbox])"
     ":not([type=radio]), label.check, .nav a, .crumbs a, .post-actions a, .pagination a"
@@ -33,14 +35,19 @@ def scrolls_sideways(page) -> bool:
     )
 
 
-def test_nothing_scrolls_sideways_at_320_pixels(open_page, harbor):
+@pytest.mark.parametrize(
+    ("viewport", "scale"), [(NARROWEST, 1), (DESKTOP_AT_200_PERCENT, 2)], ids=["320px", "zoom-200"]
+)
+def test_nothing_scrolls_sideways_at_320_pixels_or_200_percent_zoom(
+    open_page, harbor, viewport, scale
+):
     cast = harbor.cast
     visitor = ["/", "/b/treatments", cast["thread"]["path"], "/register", "/login", "/search"]
     member = [cast["thread"]["path"], "/b/treatments/new", "/settings", "/notifications"]
     staff = ["/mod", "/mod/reports", "/mod/queue", "/mod/log", "/mod/boards", "/mod/u/jun"]
     wide = []
     for who, paths in ((None, visitor), ("jun", member), ("ada", staff)):
-        page = open_page(NARROWEST)
+        page = open_page(viewport, device_scale_factor=scale)
         if who:
             log_in(page, who)
         for path in paths:
