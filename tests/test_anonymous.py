@@ -175,13 +175,14 @@ def test_moderators_pages_show_a_member_and_offer_a_reveal(client, app, make, wo
     assert held.is_held and held.is_anonymous
 
     log_in(client, make.moderator("mona"))
-    for path in ("/mod/reports", "/mod/queue", f"/mod/p/{answer.id}/history",
+    for path in ("/mod/reports", "/mod/queue", f"/mod/p/{answer.id}", f"/mod/p/{answer.id}/history",
                  f"/mod/p/{answer.id}/edit", f"/mod/t/{world['thread'].id}/split"):  # fmt: skip
         page = client.get(path).text
         assert_unnamed(page, path)
         assert "hollisbright" not in page, path
     assert "Reveal author" in client.get("/mod/reports").text
     assert "Reveal author" in client.get("/mod/queue").text
+    assert "Reveal author" in client.get(f"/mod/p/{answer.id}").text
     member_page = client.get(f"/mod/u/{USERNAME}").text
     assert TITLE not in member_page and f"/p/{answer.id}" not in member_page
 

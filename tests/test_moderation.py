@@ -1,5 +1,6 @@
 """Moderators keeping Harbor safe: the queues, curation, sanctions and the log."""
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -507,6 +508,62 @@ def test_splitting_moves_chosen_replies_and_renumbers_both_threads(client, make)
     assert db.session.get(Board, board.id).thread_count == 2
 
 
+def form_actions(page: str) -> set[str]:
+    """Where a page's forms and their buttons send their POSTs."""
+    return set(re.findall(r'(?:action|formaction)="(/mod/[^"]+)"', page))
+
+
+def test_each_post_links_to_its_own_page_of_moderation_forms(client, make):
+    thread = make.thread(title="Scan day")
+    reply = make.reply(thread, body="Buy my miracle tea")
+    log_in(client, make.moderator())
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    # The thread page carries a link per post, not the post's forms.
+    assert f'href="/mod/p/{reply.id}">Moderate</a>' in page
+    assert not {f"/mod/p/{reply.id}/hide", f"/mod/p/{reply.id}/note"} & form_actions(page)
+
+    tools = client.get(f"/mod/p/{reply.id}")
+    assert tools.status_code == 200
+    assert "Buy my miracle tea" in tools.text and "Scan day" in tools.text
+    assert form_actions(tools.text) == {f"/mod/p/{reply.id}/hide", f"/mod/p/{reply.id}/note"}
+    for link in (f"/mod/p/{reply.id}/edit", f"/mod/p/{reply.id}/history", "/mod/u/"):
+        assert f'href="{link}' in tools.text
+    assert "Send support" not in tools.text  # the post alone, without its reaction buttons
+
+    # Its forms post to the usual actions, which come back to the post in its thread.
+    hidden = submit(client, f"/mod/p/{reply.id}/hide", {"category": "spam", "reason": "Selling"})
+    assert hidden.headers["Location"] == f"/p/{reply.id}"
+    assert db.session.get(Post, reply.id).is_hidden
+    assert form_actions(client.get(f"/mod/p/{reply.id}").text) == {
+        f"/mod/p/{reply.id}/restore", f"/mod/p/{reply.id}/note"
+    }  # fmt: skip
+    assert log_actions() == ["hide-post"]
+
+
+def test_a_held_post_is_approved_or_rejected_from_its_page(client, make):
+    thread = make.thread()
+    log_in(client, make.newcomer("nell"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "Hello, I'm new"})
+    held = db.session.scalar(select(Post).where(Post.state == PostState.HELD))
+    log_out(client)
+    log_in(client, make.admin())
+    assert form_actions(client.get(f"/mod/p/{held.id}").text) == {
+        f"/mod/p/{held.id}/approve", f"/mod/p/{held.id}/reject", f"/mod/p/{held.id}/note"
+    }  # fmt: skip
+
+
+def test_the_thread_tools_send_one_reason_with_whichever_button_is_pressed(client, make):
+    thread = make.thread()
+    log_in(client, make.moderator())
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    toggles = {f"/mod/t/{thread.id}/{action}" for action in ("pin", "lock", "hide")}
+    assert toggles <= form_actions(page)
+    assert 'data-confirm="Hide this whole thread from members?"' in page
+    submit(client, f"/mod/t/{thread.id}/lock", {"reason": "Answered"})
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert f"/mod/t/{thread.id}/unlock" in form_actions(page)
+
+
 def test_staff_edits_keep_history_and_are_marked(client, make):
     reply = make.reply(make.thread(), body="Call me on 07700 900123")
     log_in(client, make.moderator())
@@ -525,6 +582,7 @@ def test_acting_on_missing_things_is_a_404_page_not_an_error(client, make):
                  "/mod/u/nobody/warn", "/mod/p/9999/approve"):  # fmt: skip
         assert submit(client, path, {"reason": "x", "resolution": "dismissed"}).status_code == 404
     assert client.get("/mod/u/nobody").status_code == 404
+    assert client.get("/mod/p/9999").status_code == 404
     assert log_actions() == []
 
 

@@ -44,14 +44,24 @@ def long_thread(make):
     return thread
 
 
-# Readers and members; a moderator's page carries each post's moderation forms on top.
-@pytest.mark.parametrize("who", ["visitor", "member"])
+# Readers, members and staff. Each post's moderation forms live on its own page (/mod/p/<id>),
+# so a moderator's page carries one link per post, and the thread's tools once.
+@pytest.mark.parametrize("who", ["visitor", "member", "moderator", "admin"])
 def test_a_thread_of_twenty_posts_weighs_under_60_kb(client, make, long_thread, who):
-    if who == "member":
-        log_in(client, make.member("rosa"))
+    if who != "visitor":
+        log_in(client, getattr(make, who)("rosa"))
+    if who in ("moderator", "admin"):
+        # As many boards as the seed has, for the "Move to" list in the thread's tools.
+        for number in range(12):
+            make.board(
+                f"board-of-the-seed-{number}", f"A board with a name as long as ours {number}"
+            )
     page = client.get(f"/t/{long_thread.id}/{long_thread.slug}")
     assert page.status_code == 200
     assert page.text.count('class="post"') == 20
+    if who in ("moderator", "admin"):
+        assert page.text.count('">Moderate</a>') == 20 + 1  # and the header's link to /mod
+        assert page.text.count('<option value="board-of-the-seed-') == 12
     assert len(page.data) < HTML_BUDGET
 
 

@@ -187,6 +187,7 @@ MATRIX = {
     ("POST", "/mod/t/<int:thread_id>/merge"):      (L,   403, 403, L,   302, 302),
     ("GET", "/mod/t/<int:thread_id>/split"):       (L,   403, 403, L,   200, 200),
     ("POST", "/mod/t/<int:thread_id>/split"):      (L,   403, 403, L,   200, 200),
+    ("GET", "/mod/p/<int:post_id>"):               (L,   403, 403, L,   200, 200),
     ("POST", "/mod/p/<int:post_id>/hide"):         (L,   403, 403, L,   302, 302),
     ("POST", "/mod/p/<int:post_id>/restore"):      (L,   403, 403, L,   302, 302),
     ("GET", "/mod/p/<int:post_id>/edit"):          (L,   403, 403, L,   200, 200),

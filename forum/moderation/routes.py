@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from .. import models, policy
 from ..forms import choices
-from ..models import ReportReason, Resolution, Role, WordAction, utcnow
+from ..models import REPORT_REASON_CHOICES, ReportReason, Resolution, Role, WordAction, utcnow
 from ..pagination import requested_page
 from ..services import member_data, moderation, site_pages
 from ..services.moderation import AlreadyHandled
@@ -221,6 +221,15 @@ def split(thread_id: int):
 
 
 # Curating posts
+
+
+@bp.get("/p/<int:post_id>")
+def moderate_post(post_id: int):
+    """One post with every moderation form for it, linked from the post in its thread."""
+    post = post_or_404(post_id)
+    return render_template(
+        "moderation/post.html", post=post, thread=post.thread, categories=REPORT_REASON_CHOICES
+    )
 
 
 @bp.post("/p/<int:post_id>/hide")

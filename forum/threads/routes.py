@@ -6,7 +6,7 @@ from ..errors import board_refusal, words_kept_page
 from ..forms import ActionForm
 from ..headers import noindex_if
 from ..markup import render_markdown
-from ..models import REPORT_REASON_CHOICES, PostState, ReactionKind, ReportReason, ThreadState
+from ..models import PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
 from ..services import community, crisis, moderation, posting, reading
 from ..services.posting import BlockedWords
@@ -291,8 +291,9 @@ def watch(thread_id: int, choice: str):
 
 
 def moderator_tools() -> dict:
-    """What the moderator menu on a thread offers: where to move it, why to hide a post."""
-    return {"boards": models.all_boards(), "categories": REPORT_REASON_CHOICES}
+    """What the moderator menu on a thread offers: where to move it. Each post's own forms
+    are on its moderation page, so a long thread stays light."""
+    return {"boards": models.all_boards()}
 
 
 @bp.route("/b/<slug>/new", methods=["GET", "POST"])

@@ -37,7 +37,8 @@ def pages_for(cast: dict) -> dict[str, list[str]]:
         "ada": [
             thread, "/mod", "/mod/reports", "/mod/queue", "/mod/log", "/mod/words",
             "/mod/boards", "/mod/u/jun", "/mod/help/crisis", "/mod/help/crisis/edit",
-            f"/mod/p/{post}/history", f"/mod/p/{post}/edit", f"/mod/t/{cast['thread']['id']}/split",
+            f"/mod/p/{post}", f"/mod/p/{post}/history", f"/mod/p/{post}/edit",
+            f"/mod/t/{cast['thread']['id']}/split",
         ],
     }  # fmt: skip
 
