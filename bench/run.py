@@ -107,10 +107,14 @@ def pages_of(database: Path) -> Pages:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
         one = connection.execute
         board = one("SELECT slug FROM boards ORDER BY thread_count DESC LIMIT 1").fetchone()[0]
-        thread = one("SELECT id, slug FROM threads WHERE post_count >= 20 AND state = 'visible' "
-                     "ORDER BY post_count, id LIMIT 1").fetchone()  # fmt: skip
+        # Threads a visitor may read: in a public board, not hidden.
+        readable = ("FROM threads JOIN boards ON boards.id = threads.board_id "
+                    "WHERE boards.visibility = 'public' AND threads.state = 'visible'")  # fmt: skip
+        thread = one(f"SELECT threads.id, threads.slug {readable} AND threads.post_count >= 20 "
+                     "ORDER BY threads.post_count, threads.id LIMIT 1").fetchone()  # fmt: skip
         long_id, long_slug, long_count = one(
-            "SELECT id, slug, post_count FROM threads ORDER BY post_count DESC LIMIT 1"
+            f"SELECT threads.id, threads.slug, threads.post_count {readable} "
+            "ORDER BY threads.post_count DESC LIMIT 1"
         ).fetchone()
         author = one("SELECT username FROM users ORDER BY post_count DESC LIMIT 1").fetchone()[0]
         member = one("SELECT username FROM users WHERE email LIKE '%@fake.invalid' "
@@ -233,6 +237,7 @@ def log_in(base: str, username: str) -> str:
 
 
 def wrk(url: str, cookie: str | None, seconds: int, server: Server) -> dict:
+    _must_answer_200(url, cookie)  # wrk counts redirects as successes
     headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     base = ["wrk", "-t1", f"-c{CONNECTIONS}", "--latency", *headers, url]
     subprocess.run([*base[:1], "-d2s", *base[1:]], check=True, capture_output=True)  # warm up
@@ -251,6 +256,21 @@ def wrk(url: str, cookie: str | None, seconds: int, server: Server) -> dict:
         "cpu_ms": round(cpu * 1000 / max(requests, 1), 2),
         "requests": requests,
     }
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _must_answer_200(url: str, cookie: str | None) -> None:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        status = urllib.request.build_opener(_NoRedirects).open(request).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}, not 200: nothing to measure")
 
 
 def in_process(database: Path, pages: Pages) -> list[dict]:
