@@ -494,12 +494,9 @@ def test_email_goes_out_over_smtp(app, make):
     assert message.get_body(preferencelist=("html",)) is not None
 
 
-def test_the_worker_will_not_send_real_email_with_links_to_localhost(app, runner, ctx):
-    app.config["MAIL_URL"] = "smtps://harbor:secret@mail.example.org"
-    try:
-        result = runner.invoke(args=["mail", "send"])
-    finally:
-        app.config["MAIL_URL"] = ""
+def test_the_worker_will_not_send_real_email_with_links_to_localhost(app, runner, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_URL", "smtps://harbor:secret@mail.example.org")
+    result = runner.invoke(args=["mail", "send"])
     assert result.exit_code != 0 and "HARBOR_BASE_URL" in result.output
 
 
@@ -512,12 +509,9 @@ def test_the_mail_commands_send_and_report(runner, make, mailbox):
     assert "0 emails waiting" in runner.invoke(args=["mail", "status"]).output
 
 
-def test_a_mistyped_mail_url_is_refused_clearly(app, runner, ctx):
-    app.config["MAIL_URL"] = "smpt://mail.example.org"
-    try:
-        result = runner.invoke(args=["mail", "send"])
-    finally:
-        app.config["MAIL_URL"] = ""
+def test_a_mistyped_mail_url_is_refused_clearly(app, runner, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_URL", "smpt://mail.example.org")
+    result = runner.invoke(args=["mail", "send"])
     assert result.exit_code != 0 and "MAIL_URL must start with" in result.output
 
 

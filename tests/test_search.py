@@ -49,6 +49,16 @@ def test_a_moved_thread_is_found_under_its_new_board(client, make):
     assert titles(client, "weeks", board="here") == []
 
 
+def test_a_small_board_is_narrowed_in_the_index_and_a_big_one_in_the_join(client, make):
+    big, small = make.board("big"), make.board("small")
+    for n in range(9):
+        make.thread(board=big, title=f"Scan day {n}", body="Scan today.")
+    make.thread(board=small, title="Scan news", body="Scan results came.")
+    assert searching._narrows_in_index(small) and not searching._narrows_in_index(big)
+    assert titles(client, "scan", board="small") == ["Scan news"]
+    assert len(titles(client, "scan", board="big")) == 9
+
+
 def test_the_index_filing_marks_cannot_be_searched_for(client, make):
     board, rosa = make.board("here"), make.member("rosa")
     make.thread(board=board, author=rosa, title="Quiet day", body="Nothing much.")
