@@ -81,6 +81,8 @@ start_redis() {
     sleep 0.1
   done
   export RATELIMIT_STORAGE_URI="redis://:$password@127.0.0.1:$REDIS_PORT/0"
+  # Visitors' pages, kept where both instances find them (forum/page_cache.py).
+  export HARBOR_CACHE_URL="redis://:$password@127.0.0.1:$REDIS_PORT/1"
 }
 
 # Each instance gets its own instance folder, as separate hosts would: they share nothing

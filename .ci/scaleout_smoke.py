@@ -16,6 +16,7 @@ import email
 import email.policy
 import html
 import http.cookiejar
+import os
 import re
 import secrets
 import sys
@@ -26,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 from limits import parse_many
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -106,8 +108,10 @@ class Smoke:
         self.session_from_a_is_known_on_b(joined)
         self.confirm_address_on_b()
         member = self.log_in_on_b()
+        self.visitors_read_the_board_on_both()
         thread_url = self.start_thread_on_b(member)
         self.everyone_sees_the_thread_on_both(thread_url)
+        self.visitors_pages_are_kept_in_redis()
         self.login_limit_is_shared()
 
     def both_answer_health_checks(self, wait_seconds: float = 60) -> None:
@@ -222,6 +226,23 @@ class Smoke:
                 f"a visitor sees the thread on {name}, on the board and on its page",
                 f"board {board.status}, thread {thread.status}",
             )
+
+    def visitors_read_the_board_on_both(self) -> None:
+        """Before the thread exists: both instances keep the board page for visitors, in
+        Redis, so the thread showing up afterwards proves a kept page went stale on both."""
+        for name, base in (("A", self.a), ("B", self.b)):
+            board = Browser(f"visitor on {name}").get(f"{base}/b/welcome")
+            self.check(
+                board.status == 200 and self.title not in board.page,
+                f"a visitor reads the board on {name} before the thread",
+                f"status {board.status}",
+            )
+
+    def visitors_pages_are_kept_in_redis(self) -> None:
+        url = os.environ.get("HARBOR_CACHE_URL", "")
+        kept = redis.Redis.from_url(url).keys("harbor-page-*") if url else []
+        self.check(bool(kept), "visitors' pages are kept in the shared Redis",
+                   f"{len(kept)} kept pages at {url.split('@')[-1] or '(no HARBOR_CACHE_URL)'}")
 
     def login_limit_is_shared(self) -> None:
         """Wrong passwords for one account, alternating A, B, A, ...: the limit must arrive

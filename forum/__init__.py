@@ -58,10 +58,13 @@ def create_app(settings: dict | None = None) -> Flask:
 
     crisis.init_app(app)
 
-    from . import cli, errors, headers, request_log, templating
+    from . import cli, errors, headers, page_cache, request_log, templating
 
     request_log.register(app)
     headers.register(app)
+    # After both: its check comes after the clock starts, and it keeps a page before the
+    # security headers and ETag are added, which every response gets afresh.
+    page_cache.init_app(app)
     errors.register(app)
     templating.register(app)
     cli.register(app)

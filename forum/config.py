@@ -25,6 +25,7 @@ ENVIRONMENT = {
     # Flask-Limiter's own names, so its documentation applies as written.
     "RATELIMIT_ENABLED": "RATELIMIT_ENABLED",
     "RATELIMIT_STORAGE_URI": "RATELIMIT_STORAGE_URI",
+    "HARBOR_CACHE_URL": "CACHE_URL",
 }
 BOOLEAN_SETTINGS = {"SESSION_COOKIE_SECURE", "RATELIMIT_ENABLED"}
 INTEGER_SETTINGS = {"FIRST_POSTS_HELD", "REPORTS_TO_HIDE", "MESSAGES_AFTER_POSTS", "PROXY_COUNT"}
@@ -89,6 +90,13 @@ def default_settings(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": "harbor",
+        # Visitors' pages, kept rendered (forum/page_cache.py): in each worker's memory, or
+        # in Redis shared by every worker and host when this is redis://host:6379/1.
+        "CACHE_URL": "",
+        "PAGE_CACHE_PAGES": 500,
+        # Every write makes kept pages stale at once; this only bounds how long an unread
+        # one stays in memory or Redis.
+        "PAGE_CACHE_SECONDS": 600,
     }
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
-from forum import create_app
+from forum import create_app, page_cache
 from forum.dialects import is_sqlite
 from forum.extensions import db
 
@@ -118,6 +118,8 @@ def _reset_for(engine):
         tables = ", ".join([table.name for table in db.metadata.sorted_tables] + ["post_search"])
         with engine.begin() as connection:
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            # The one row the migrations put in, as they left it.
+            connection.exec_driver_sql("INSERT INTO page_generation (id, value) VALUES (1, 1)")
 
     return truncate
 
@@ -157,6 +159,8 @@ def _fresh_database(app):
     with app.app_context():
         db.session.remove()
         app.extensions["harbor_test_reset"]()
+        # The database went back behind the app's back, generation and all.
+        page_cache.forget_kept_pages()
 
 
 @pytest.fixture

@@ -187,12 +187,16 @@ def test_pages_cost_a_fixed_number_of_statements(client, make, count_statements,
             reading.mark_read_upto(reader, started, 1)
     large = costs()
 
-    login = int(as_member)
     assert small == large
     # A thread page: the thread (and whether the reader watches it, their draft and how far
     # they read), its posts, and the reactions to all of them; a member also loads their
     # own row and their bookmarks. A board's threads come with the reader's unread counts.
-    assert large == {"index": 1 + login, "board": 2 + login, "thread": 3 + 2 * login}
+    # A visitor's page first reads the page generation, to look for it ready-made (and
+    # here finds none, since every write above moved the generation on).
+    if as_member:
+        assert large == {"index": 2, "board": 3, "thread": 5}
+    else:
+        assert large == {"index": 2, "board": 3, "thread": 4}
 
 
 @pytest.mark.parametrize("as_member", [False, True], ids=["visitor", "member"])

@@ -106,3 +106,4 @@ from .queries import (
     watched_word_by_id,
     watched_words,
 )
+from .site import THE_GENERATION, PageGeneration

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from contextlib import closing
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -121,8 +121,27 @@ def restore(backup: Path, database: Path, keep_at: Path) -> str:
         closing(sqlite3.connect(source_uri, uri=True)) as source,
         closing(_connect(database)) as live,
     ):
+        before = _page_generation(live)
         source.backup(live)
+        _move_page_generation_past(live, before)
     return revision
+
+
+def _page_generation(connection: sqlite3.Connection) -> int:
+    try:
+        row = connection.execute("SELECT value FROM page_generation WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # a backup from before the table
+        return 0
+    return row[0] if row else 0
+
+
+def _move_page_generation_past(connection: sqlite3.Connection, before: int) -> None:
+    """Visitors' pages kept by the running site are filed under generations up to
+    ``before``; the restored forum must not reuse one, or they would be served again."""
+    with suppress(sqlite3.OperationalError), connection:  # no such table: nothing is kept
+        connection.execute(
+            "UPDATE page_generation SET value = max(value, ?) + 1 WHERE id = 1", (before,)
+        )
 
 
 def known_revisions() -> set[str]:

@@ -1,0 +1,133 @@
+"""Visitors' pages are kept rendered and handed out again until anything on them changes.
+
+A visitor's second look at a thread costs one statement (the page generation). Any change
+a page could show moves the generation on in the same commit, so the next visitor sees it
+at once; a member's own reading place does not. Members never get a kept page.
+"""
+
+import pytest
+
+from forum import page_cache
+from forum.models import ReactionKind, ReportReason
+from forum.services import community, moderation, reading
+
+from .factories import log_in, submit
+
+
+def path_of(thread, page: int | None = None) -> str:
+    return f"/t/{thread.id}/{thread.slug}" + (f"?page={page}" if page else "")
+
+
+def test_a_visitors_second_look_is_the_kept_page_for_one_statement(client, make, count_statements):
+    thread = make.thread(title="Scanxiety, again", body="Three days until the results.")
+    path = path_of(thread)
+    first = client.get(path)
+    with count_statements() as counted:
+        again = client.get(path)
+    assert counted.count == 1, counted.statements
+    assert again.data == first.data and "Three days until the results." in again.text
+    # Headers are added afresh: the kept page is the same page, with the same tag.
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_each_page_of_a_thread_is_kept_apart(client, make):
+    thread = make.thread(title="A long one")
+    for n in range(25):
+        make.reply(thread, body=f"Reply number {n}")
+    client.get(path_of(thread))
+    page_two = client.get(path_of(thread, page=2)).text
+    assert "Reply number 24" in page_two and "Reply number 10" not in page_two
+    assert "Reply number 10" in client.get(path_of(thread)).text
+
+
+def reply_again(thread, reply, make):
+    make.reply(thread, body="Sending strength")
+
+
+def hide_the_reply(thread, reply, make):
+    moderation.hide_post(reply, make.moderator(), ReportReason.OTHER)
+
+
+def send_support(thread, reply, make):
+    community.toggle_reaction(reply, make.member(), ReactionKind.HUGS)
+
+
+def rename(thread, reply, make):
+    moderation.rename_thread(thread, make.moderator(), "Waiting for scan results")
+
+
+def lock(thread, reply, make):
+    moderation.set_locked(thread, make.moderator(), True)
+
+
+# Each change, and what the page says (or no longer says) once it is made.
+CHANGES = {
+    "a reply": (reply_again, "Sending strength", None),
+    "a moderator hiding a reply": (hide_the_reply, None, "Thinking of you"),
+    "support sent": (send_support, 'class="reaction-count">1<', None),
+    "a new title": (rename, "Waiting for scan results", "Scan on Friday"),
+    "a lock": (lock, "new replies are closed", None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_a_change_shows_to_the_next_visitor_at_once(client, make, change):
+    thread = make.thread(title="Scan on Friday")
+    reply = make.reply(thread, body="Thinking of you")
+    make_change, shown, gone = CHANGES[change]
+    before = client.get(path_of(thread)).text
+    assert (shown is None or shown not in before) and (gone is None or gone in before)
+    assert client.get(path_of(thread)).text == before  # kept now
+    make_change(thread, reply, make)
+    after = client.get(path_of(thread)).text
+    assert (shown is None or shown in after) and (gone is None or gone not in after)
+
+
+def test_a_board_and_the_index_show_a_new_thread_at_once(client, make):
+    board = make.board()
+    make.thread(board=board, title="First thread")
+    client.get(f"/b/{board.slug}"), client.get("/")
+    make.thread(board=board, title="Second thread")
+    assert "Second thread" in client.get(f"/b/{board.slug}").text
+    assert "Second thread" in client.get("/").text
+
+
+def test_a_member_marking_their_place_keeps_visitors_pages(client, make, ctx):
+    thread = make.thread()
+    make.reply(thread)
+    reader = make.member("reader")
+    before = page_cache.current_generation()
+    reading.mark_read_upto(reader, thread, 2)
+    assert page_cache.current_generation() == before
+    make.reply(thread)
+    assert page_cache.current_generation() > before
+
+
+def test_a_member_never_gets_a_visitors_page(app, client, make):
+    thread = make.thread(title="Scan on Friday")
+    visitor_page = client.get(path_of(thread)).text
+    assert "Post reply" not in visitor_page
+    log_in(client, make.member("june"))
+    member_page = client.get(path_of(thread)).text
+    assert "Post reply" in member_page and "june" in member_page
+    # And what a member was shown is not kept for the next visitor.
+    assert "Post reply" not in app.test_client().get(path_of(thread)).text
+
+
+def test_a_message_flashed_to_one_visitor_is_never_kept_for_another(app, client, make):
+    client.get("/")
+    log_in(client, make.member("june"))
+    submit(client, "/logout")
+    assert "You have logged out" in client.get("/").text
+    assert "You have logged out" not in app.test_client().get("/").text
+    assert "You have logged out" not in client.get("/").text
+
+
+def test_only_the_page_argument_makes_a_kept_copy(client, make, count_statements):
+    path = path_of(make.thread()) + "?from=newsletter"
+    for _ in range(2):
+        with count_statements() as counted:
+            client.get(path)
+    assert counted.count > 1, "a stray argument renders afresh instead of filing a copy"
