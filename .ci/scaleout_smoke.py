@@ -241,8 +241,11 @@ class Smoke:
     def visitors_pages_are_kept_in_redis(self) -> None:
         url = os.environ.get("HARBOR_CACHE_URL", "")
         kept = redis.Redis.from_url(url).keys("harbor-page-*") if url else []
-        self.check(bool(kept), "visitors' pages are kept in the shared Redis",
-                   f"{len(kept)} kept pages at {url.split('@')[-1] or '(no HARBOR_CACHE_URL)'}")
+        self.check(
+            bool(kept),
+            "visitors' pages are kept in the shared Redis",
+            f"{len(kept)} kept pages at {url.split('@')[-1] or '(no HARBOR_CACHE_URL)'}",
+        )
 
     def login_limit_is_shared(self) -> None:
         """Wrong passwords for one account, alternating A, B, A, ...: the limit must arrive

@@ -79,21 +79,27 @@ def database_for(posts: int) -> Path:
     DATA.mkdir(exist_ok=True)
     path = DATA / f"harbor-{posts}.db"
     if path.exists():
+        # A kept forum from an older Harbor gets the migrations since.
+        flask(["db", "upgrade"], path)
         return path
     making = path.with_suffix(".making.db")
     for leftover in DATA.glob(f"{making.name}*"):
         leftover.unlink()
-    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{making}"}
     members, threads = max(200, posts // 50), max(4_000, posts // 20)
     for command in (["db", "upgrade"], ["seed"],
                     ["fake", "--members", str(members), "--threads", str(threads),
                      "--posts", str(posts), "--seed", "1"]):  # fmt: skip
-        subprocess.run([BIN / "flask", "--app", "wsgi", *command], cwd=ROOT, check=True,
-                       env=environment)  # fmt: skip
+        flask(command, making)
     with sqlite3.connect(making) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     making.rename(path)
     return path
+
+
+def flask(command: list[str], database: Path) -> None:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    subprocess.run([BIN / "flask", "--app", "wsgi", *command], cwd=ROOT, check=True,
+                   env=environment)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -274,11 +280,12 @@ def _must_answer_200(url: str, cookie: str | None) -> None:
 
 
 def in_process(database: Path, pages: Pages) -> list[dict]:
-    """Median milliseconds and SQL statements per page through Flask's test client."""
+    """Median milliseconds and SQL statements per page through Flask's test client: as
+    served again (what is kept reused) and rendered afresh (nothing kept, every time)."""
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import event
 
-    from forum import create_app
+    from forum import create_app, page_cache
     from forum.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
@@ -298,15 +305,24 @@ def in_process(database: Path, pages: Pages) -> list[dict]:
         if who == "member":
             client.post("/login", data={"username": pages.member, "password": FAKE_PASSWORD})
         for name, path in pages.paths.items():
-            timings = []
-            for _ in range(21):
-                statements.clear()
-                started = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, (path, response.status_code)
-            rows.append({"page": name, "who": who, "median_ms": round(statistics.median(
-                timings[1:]), 2), "statements": len(statements)})  # fmt: skip
+            row = {"page": name, "who": who}
+            for kept in (True, False):
+                timings = []
+                for _ in range(21):
+                    if not kept:
+                        with app.app_context():
+                            page_cache.forget_kept_pages()
+                    statements.clear()
+                    started = time.perf_counter()
+                    response = client.get(path)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (path, response.status_code)
+                median = round(statistics.median(timings[1:]), 2)
+                if kept:
+                    row.update(median_ms=median, statements=len(statements))
+                else:
+                    row.update(fresh_ms=median, fresh_statements=len(statements))
+            rows.append(row)
     return rows
 
 
@@ -339,9 +355,13 @@ def report(posts: int, results: dict) -> None:
         f"{row['p50_ms']} | {row['p99_ms']} | {row['cpu_ms']} |"
         for row in results["http"]
     ]
-    lines += ["", "In process (Flask test client, median of 20):", "",
-              "| page | who | ms | SQL statements |", "|---|---|---:|---:|"]  # fmt: skip
-    lines += [f"| {r['page']} | {r['who']} | {r['median_ms']} | {r['statements']} |"
+    lines += ["", "In process (Flask test client, median of 20): served again, with what is "
+              "kept reused, and rendered afresh with nothing kept. A visitor's kept page "
+              "also reads the page generation, straight from the driver (not counted here).",
+              "", "| page | who | ms | SQL statements | ms afresh | statements afresh |",
+              "|---|---|---:|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {r['page']} | {r['who']} | {r['median_ms']} | {r['statements']} | "
+              f"{r['fresh_ms']} | {r['fresh_statements']} |"
               for r in results["in_process"]]  # fmt: skip
     lines += ["", "Search in process (bench/search.py):", "",
               "| query | ranked | p50 ms | p95 ms |", "|---|---:|---:|---:|"]  # fmt: skip
@@ -376,8 +396,9 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
     for row in results["in_process"]:
         budget = STATEMENT_BUDGETS.get(row["page"].split(" page ")[0])
         if budget is not None and row["who"] == "member":
+            most = max(row["statements"], row["fresh_statements"])
             verdicts.append((f"{row['page']}: at most {budget} SQL statements (member)",
-                             str(row["statements"]), row["statements"] <= budget))  # fmt: skip
+                             str(most), most <= budget))  # fmt: skip
     largest = max(results["worker_rss_mb"])
     verdicts.append((f"worker memory under {MEMORY_LIMIT_MB} MB", f"{largest} MB",
                      largest < MEMORY_LIMIT_MB))  # fmt: skip

@@ -90,10 +90,11 @@ def default_settings(instance_path: Path) -> dict:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": "harbor",
-        # Visitors' pages, kept rendered (forum/page_cache.py): in each worker's memory, or
-        # in Redis shared by every worker and host when this is redis://host:6379/1.
+        # Pages and posts kept rendered (forum/page_cache.py): in each worker's memory (at
+        # most this many: a page is about 20 KB, a post 2), or in Redis shared by every
+        # worker and host when CACHE_URL is redis://host:6379/1.
         "CACHE_URL": "",
-        "PAGE_CACHE_PAGES": 500,
+        "PAGE_CACHE_ENTRIES": 3000,
         # Every write makes kept pages stale at once; this only bounds how long an unread
         # one stays in memory or Redis.
         "PAGE_CACHE_SECONDS": 600,

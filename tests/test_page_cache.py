@@ -1,15 +1,20 @@
-"""Visitors' pages are kept rendered and handed out again until anything on them changes.
+"""Pages and posts are kept rendered and handed out again until anything on them changes.
 
-A visitor's second look at a thread costs one statement (the page generation). Any change
+A visitor's second look at a thread costs one read (the page generation). Any change
 a page could show moves the generation on in the same commit, so the next visitor sees it
-at once; a member's own reading place does not. Members never get a kept page.
+at once; a member's own reading place does not. Members never get a kept page, but share
+kept posts with members who may do the same things with them, each with their own token.
 """
+
+import re
+from contextlib import contextmanager
 
 import pytest
 
 from forum import page_cache
 from forum.models import ReactionKind, ReportReason
 from forum.services import community, moderation, reading
+from forum.threads import post_html
 
 from .factories import log_in, submit
 
@@ -18,18 +23,36 @@ def path_of(thread, page: int | None = None) -> str:
     return f"/t/{thread.id}/{thread.slug}" + (f"?page={page}" if page else "")
 
 
-def test_a_visitors_second_look_is_the_kept_page_for_one_statement(client, make, count_statements):
+def test_a_visitors_second_look_is_the_kept_page_for_one_read(client, make, count_statements):
     thread = make.thread(title="Scanxiety, again", body="Three days until the results.")
     path = path_of(thread)
     first = client.get(path)
-    with count_statements() as counted:
+    with count_statements() as counted, generation_reads() as reads:
         again = client.get(path)
-    assert counted.count == 1, counted.statements
+    assert counted.count == 0, counted.statements
+    assert reads == [page_cache.GENERATION_SQL]
     assert again.data == first.data and "Three days until the results." in again.text
     # Headers are added afresh: the kept page is the same page, with the same tag.
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+@contextmanager
+def generation_reads():
+    """The reads of the page generation, which go to the driver without SQLAlchemy."""
+    reads = []
+    real = page_cache.current_generation
+
+    def reading():
+        reads.append(page_cache.GENERATION_SQL)
+        return real()
+
+    page_cache.current_generation = reading
+    try:
+        yield reads
+    finally:
+        page_cache.current_generation = real
 
 
 def test_each_page_of_a_thread_is_kept_apart(client, make):
@@ -128,6 +151,63 @@ def test_a_message_flashed_to_one_visitor_is_never_kept_for_another(app, client,
 def test_only_the_page_argument_makes_a_kept_copy(client, make, count_statements):
     path = path_of(make.thread()) + "?from=newsletter"
     for _ in range(2):
-        with count_statements() as counted:
+        with count_statements() as counted, generation_reads() as reads:
             client.get(path)
-    assert counted.count > 1, "a stray argument renders afresh instead of filing a copy"
+    assert reads == [] and counted.count == 3, "a stray argument renders afresh, unkept"
+
+
+# Posts kept rendered for members (forum/threads/post_html.py)
+
+
+def forms_token(page: str, post_id: int) -> str:
+    """The CSRF token in the support form of one post on a page."""
+    form = page[page.index(f'action="/p/{post_id}/react"') :]
+    return re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+
+
+def test_members_in_the_same_place_share_kept_posts_each_with_their_own_token(
+    app, make, monkeypatch
+):
+    thread = make.thread(title="Scan on Friday")
+    reply = make.reply(thread, body="Thinking of you")
+    june, ines = app.test_client(), app.test_client()
+    log_in(june, make.member("june"))
+    log_in(ines, make.member("ines"))
+    rendered = []
+    render_post = post_html.render_post
+    monkeypatch.setattr(post_html, "render_post", lambda *args: rendered.append(args[0].id)
+                        or render_post(*args))  # fmt: skip
+    junes_page = june.get(path_of(thread)).text
+    assert rendered == [thread.first_post_id, reply.id]
+    ines_page = ines.get(path_of(thread)).text
+    assert rendered == [thread.first_post_id, reply.id], "Ines's page reuses both posts"
+    assert forms_token(junes_page, reply.id) != forms_token(ines_page, reply.id)
+    assert post_html.CSRF_SLOT not in ines_page
+    # The token Ines was given is hers: the support she sends with it arrives.
+    token = forms_token(ines_page, reply.id)
+    sent = ines.post(f"/p/{reply.id}/react", data={"kind": "hugs", "csrf_token": token})
+    assert sent.status_code == 302
+    assert 'aria-pressed="true"' in post_of(ines.get(path_of(thread)).text, reply.id)
+    assert 'aria-pressed="true"' not in post_of(june.get(path_of(thread)).text, reply.id)
+
+
+def post_of(page: str, post_id: int) -> str:
+    start = page.index(f'id="p{post_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_what_one_member_may_do_is_never_shown_to_another(app, make):
+    thread = make.thread(title="Scan on Friday")
+    june = make.member("june")
+    own = make.reply(thread, author=june, body="My own words")
+    as_june, as_ines, as_moderator = app.test_client(), app.test_client(), app.test_client()
+    log_in(as_june, june)
+    log_in(as_ines, make.member("ines"))
+    log_in(as_moderator, make.moderator("mo"))
+    for _ in range(2):  # rendered, then kept: the same either way
+        junes = post_of(as_june.get(path_of(thread)).text, own.id)
+        ines = post_of(as_ines.get(path_of(thread)).text, own.id)
+        moderators = post_of(as_moderator.get(path_of(thread)).text, own.id)
+        assert "Edit</a>" in junes and "Report</a>" not in junes
+        assert "Edit</a>" not in ines and "Report</a>" in ines and "Moderate</a>" not in ines
+        assert "Moderate</a>" in moderators

@@ -31,6 +31,7 @@ from .moderation import (
     StaffNote,
     WatchedWord,
 )
+from .site import THE_GENERATION, PageGeneration
 
 
 def readable_boards_clause(reader: User | None):
@@ -523,14 +524,19 @@ class ThreadForReader:
     draft: str | None = None
     # The highest post number the reader has seen; None if they never opened it.
     read_upto: int | None = None
+    # The page generation, read before the posts, for finding them rendered (page_cache.py).
+    generation: int = 0
 
 
 def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
-    """The thread with its board, whether the reader watches it, their unsent reply and
-    how far they have read it."""
+    """The thread with its board, whether the reader watches it, their unsent reply, how
+    far they have read it, and the page generation."""
     reader_id = _reader_id(reader)
+    generation = (
+        select(PageGeneration.value).where(PageGeneration.id == THE_GENERATION).scalar_subquery()
+    )
     row = db.session.execute(
-        select(Thread, ThreadWatch.id, Draft.body, ThreadRead.last_read_number)
+        select(Thread, ThreadWatch.id, Draft.body, ThreadRead.last_read_number, generation)
         .outerjoin(
             ThreadWatch,
             and_(ThreadWatch.thread_id == Thread.id, ThreadWatch.user_id == reader_id),
@@ -544,7 +550,7 @@ def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
     ).first()
     if row is None:
         return ThreadForReader(None)
-    return ThreadForReader(row[0], row[1] is not None, row[2], row[3])
+    return ThreadForReader(row[0], row[1] is not None, row[2], row[3], row[4] or 0)
 
 
 def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:

@@ -7,6 +7,7 @@ from ..models import REPORT_REASON_CHOICES, ReportReason, Resolution, Role, Word
 from ..pagination import requested_page
 from ..services import member_data, moderation, site_pages
 from ..services.moderation import AlreadyHandled
+from ..threads import post_html
 from . import bp
 from .forms import (
     BoardSettingsForm,
@@ -228,7 +229,11 @@ def moderate_post(post_id: int):
     """One post with every moderation form for it, linked from the post in its thread."""
     post = post_or_404(post_id)
     return render_template(
-        "moderation/post.html", post=post, thread=post.thread, categories=REPORT_REASON_CHOICES
+        "moderation/post.html",
+        post=post,
+        thread=post.thread,
+        view=post_html.viewing(current_user, post, post.thread),
+        categories=REPORT_REASON_CHOICES,
     )
 
 

@@ -10,7 +10,7 @@ from ..models import PostState, ReactionKind, ReportReason, ThreadState
 from ..pagination import page_of_position, requested_page
 from ..services import community, crisis, moderation, posting, reading
 from ..services.posting import BlockedWords
-from . import bp
+from . import bp, post_html
 from .forms import (
     DraftForm,
     EditOpeningPostForm,
@@ -88,10 +88,20 @@ def thread(thread_id: int, slug: str | None = None):
         # A quote the member asked for; otherwise whatever they left unsent last time.
         start = quoted_text(request.args.get("quote"), thread) or reading.draft
         reply_form = ReplyForm(data={"body": start})
+    rendered = post_html.rendered_posts(
+        posts,
+        thread,
+        current_user,
+        reading.generation,
+        reactions=models.reactions_for(posts, current_user),
+        bookmarked=models.bookmarked_among(posts, current_user),
+        quote_page=page.count,
+    )
     page_html = render_template(
         "threads/thread.html",
         thread=thread,
         posts=posts,
+        rendered=rendered,
         page=page,
         reply_form=reply_form,
         watching=reading.watching,
@@ -99,11 +109,11 @@ def thread(thread_id: int, slug: str | None = None):
         shown_upto=shown_upto,
         unread_on_page=policy.can_keep_reading_place(current_user)
         and shown_upto > (reading.read_upto or 0),
-        reactions=models.reactions_for(posts, current_user),
-        bookmarked=models.bookmarked_among(posts, current_user),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
     )
-    return noindex_if(policy.is_hidden_from_search_engines(thread.board), page_html)
+    return noindex_if(
+        policy.is_hidden_from_search_engines(thread.board), post_html.fill_csrf_slots(page_html)
+    )
 
 
 def highest_shown(posts: list[models.Post]) -> int:
