@@ -174,9 +174,13 @@ def test_members_in_the_same_place_share_kept_posts_each_with_their_own_token(
     log_in(june, make.member("june"))
     log_in(ines, make.member("ines"))
     rendered = []
-    render_post = post_html.render_post
-    monkeypatch.setattr(post_html, "render_post", lambda *args: rendered.append(args[0].id)
-                        or render_post(*args))  # fmt: skip
+    render_posts = post_html.render_posts
+
+    def rendering(posts, thread):
+        rendered.extend(post.id for post, *_ in posts)
+        return render_posts(posts, thread)
+
+    monkeypatch.setattr(post_html, "render_posts", rendering)
     junes_page = june.get(path_of(thread)).text
     assert rendered == [thread.first_post_id, reply.id]
     ines_page = ines.get(path_of(thread)).text
@@ -211,3 +215,40 @@ def test_what_one_member_may_do_is_never_shown_to_another(app, make):
         assert "Edit</a>" in junes and "Report</a>" not in junes
         assert "Edit</a>" not in ines and "Report</a>" in ines and "Moderate</a>" not in ines
         assert "Moderate</a>" in moderators
+
+
+def test_a_post_cannot_carry_the_token_slot_into_a_page(app, make):
+    """The slot is an HTML comment; sanitising turns a member's copy of it into text."""
+    thread = make.thread(title="Scan on Friday")
+    written = make.reply(thread, body=f"Look: {post_html.CSRF_SLOT} and `{post_html.CSRF_SLOT}`")
+    reader = app.test_client()
+    log_in(reader, make.member("june"))
+    page = reader.get(path_of(thread)).text
+    token = forms_token(page, written.id)
+    body = post_of(page, written.id)
+    assert token not in body[: body.index('action="/p/')]
+    assert "&lt;!--harbor-csrf-token--&gt;" in body
+
+
+def test_the_empty_reply_box_is_kept_but_a_draft_is_each_members_own(app, make):
+    thread = make.thread(title="Scan on Friday")
+    june, ines = make.member("june"), make.member("ines")
+    community.save_draft(june, "Half a thought about my scan", thread=thread)
+    as_june, as_ines = app.test_client(), app.test_client()
+    log_in(as_june, june)
+    log_in(as_ines, ines)
+    first = reply_box_of(as_ines.get(path_of(thread)).text)
+    junes = reply_box_of(as_june.get(path_of(thread)).text)
+    again = reply_box_of(as_ines.get(path_of(thread)).text)
+    assert "Half a thought about my scan" in junes
+    assert "Half a thought" not in first and "Half a thought" not in again
+    # The kept box, with Ines's own token filled in again (signed afresh: it carries a time).
+    token = re.compile(r'(name="csrf_token" type="hidden" value=")[^"]+"')
+    assert token.sub(r'\1"', again) == token.sub(r'\1"', first)
+    assert post_html.CSRF_SLOT not in again
+    assert re.search(r'name="csrf_token" type="hidden" value="[^"]+"', again)
+
+
+def reply_box_of(page: str) -> str:
+    start = page.index('<section class="reply"')
+    return page[start : page.index("</section>", start)]

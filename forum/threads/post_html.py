@@ -1,4 +1,5 @@
-"""Posts on a thread page, rendered once and kept for every reader in the same position.
+"""Posts on a thread page, and its reply box, rendered once and kept for every reader in
+the same position.
 
 A post's HTML depends on two things: the post as it stands (its words, author, thread and
 support counts, which the page generation versions: see forum/page_cache.py), and what
@@ -14,13 +15,14 @@ reader's own.
 
 from dataclasses import dataclass, fields
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import policy
 from ..models import Post, ReactionCount, Thread, User
 from ..page_cache import cache
+from .forms import ReplyForm
 
 # Member-written text can never hold it: posts are sanitised, so "<!--" is never theirs.
 CSRF_SLOT = "<!--harbor-csrf-token-->"
@@ -95,18 +97,41 @@ def rendered_posts(posts: list[Post], thread: Thread, reader: User, generation: 
             shown.append((f"post:{generation}:{post.id}:{view.key}", post, view, counts))
     kept = dict(zip([key for key, *_ in shown], cache.get_many(*[key for key, *_ in shown]),
                     strict=True)) if shown else {}  # fmt: skip
-    fresh = {key: render_post(post, thread, view, counts)
-             for key, post, view, counts in shown if kept.get(key) is None}  # fmt: skip
-    if fresh:
-        cache.set_many(fresh)
-    return {post.id: Markup(kept.get(key) or fresh[key]) for key, post, *_ in shown}
+    missing = [(key, post, view, counts) for key, post, view, counts in shown
+               if kept.get(key) is None]  # fmt: skip
+    if missing:
+        fresh = render_posts([item[1:] for item in missing], thread)
+        kept.update(zip([key for key, *_ in missing], fresh, strict=True))
+        cache.set_many({key: kept[key] for key, *_ in missing})
+    return {post.id: Markup(kept[key]) for key, post, *_ in shown}
 
 
-def render_post(post: Post, thread: Thread, view: Viewing, counts: list[ReactionCount]) -> str:
-    return render_template(
-        "threads/_post.html", post=post, thread=thread, view=view, counts=counts,
-        current_user=NoReader(), csrf_token=lambda: Markup(CSRF_SLOT),
-    )  # fmt: skip
+ToRender = tuple[Post, Viewing, list[ReactionCount]]
+
+
+def render_posts(posts: list[ToRender], thread: Thread) -> list[str]:
+    """The posts' HTML through the post_article macro, bound once to a context that knows
+    nothing of the reader: forms get the token slot, and asking about current_user raises."""
+    context = dict(WITHOUT_READER)
+    current_app.update_template_context(context)  # keeps those
+    macros = current_app.jinja_env.get_template("_macros.html").make_module(context)
+    return [str(macros.post_article(post, thread, view, counts)) for post, view, counts in posts]
+
+
+def reply_box(thread: Thread, anonymous_allowed: bool, start: str | None) -> Markup:
+    """The reply box: kept when empty, which is the same for every member who may reply
+    (a form of fixed fields whose token is a slot); rendered afresh around a draft or a quote.
+    """
+    key = f"reply-box:{thread.id}:{int(anonymous_allowed)}"
+    kept = None if start else cache.get(key)
+    if kept is None:
+        kept = render_template(
+            "threads/_reply_box.html", thread=thread, anonymous_allowed=anonymous_allowed,
+            reply_form=ReplyForm(data={"body": start or ""}), **WITHOUT_READER,
+        )  # fmt: skip
+        if not start:
+            cache.set(key, kept)
+    return Markup(kept)
 
 
 def fill_csrf_slots(page: str) -> str:
@@ -125,3 +150,7 @@ class NoReader:
             "and its Viewing (forum/threads/post_html.py), or one reader's page would be "
             "shown to another."
         )
+
+
+# What kept HTML is rendered with in place of the reader and their token.
+WITHOUT_READER = {"current_user": NoReader(), "csrf_token": lambda: Markup(CSRF_SLOT)}

@@ -83,11 +83,12 @@ def thread(thread_id: int, slug: str | None = None):
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
     shown_upto = highest_shown(posts)
-    reply_form = None
+    reply_box = None
     if not page.has_next and policy.can_reply(current_user, thread):
         # A quote the member asked for; otherwise whatever they left unsent last time.
         start = quoted_text(request.args.get("quote"), thread) or reading.draft
-        reply_form = ReplyForm(data={"body": start})
+        anonymous = policy.can_post_anonymously(current_user, thread.board)
+        reply_box = post_html.reply_box(thread, anonymous, start)
     rendered = post_html.rendered_posts(
         posts,
         thread,
@@ -103,7 +104,7 @@ def thread(thread_id: int, slug: str | None = None):
         posts=posts,
         rendered=rendered,
         page=page,
-        reply_form=reply_form,
+        reply_box=reply_box,
         watching=reading.watching,
         read_upto=reading.read_upto,
         shown_upto=shown_upto,
