@@ -136,6 +136,9 @@ def pages_of(database: Path) -> Pages:
             "long thread, last page": f"/t/{long_id}/{long_slug}?page={last_page}",
             "profile": f"/u/{author}",
             "search": "/search?q=fatigue",
+            # The floor: one SELECT 1 through the whole app, so what a page costs beyond
+            # Harbor's fixed cost per request (and a member's login) shows on its own.
+            "health check": "/healthz",
         },
         f"/t/{thread[0]}",
         member,

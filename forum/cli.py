@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from . import config as harbor_config
-from . import policy
+from . import page_cache, policy
 from .dialects import is_sqlite
 from .extensions import db
 from .models import Post, Role
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(posts)
     app.cli.add_command(search)
+    app.cli.add_command(cache_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(doctor_command)
     app.cli.add_command(fake_command)
@@ -141,6 +142,18 @@ def optimize_search():
     """Merge the index for speed (after a bulk load; now and then on a busy forum)."""
     searching.optimize()
     click.echo("The search index is optimized.")
+
+
+@click.group("cache")
+def cache_group():
+    """The pages and posts kept rendered (forum/page_cache.py)."""
+
+
+@cache_group.command("forget")
+def forget_cache():
+    """Make everything kept stale at once, on every worker and host (after pg_restore)."""
+    page_cache.forget_everything_kept()
+    click.echo("Every kept page and post is stale: each is rendered afresh when next read.")
 
 
 @click.group("mail")

@@ -10,10 +10,12 @@ import re
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import text
 
 from forum import page_cache
-from forum.models import ReactionKind, ReportReason
-from forum.services import community, moderation, reading
+from forum.extensions import db
+from forum.models import ReactionKind, ReportReason, User
+from forum.services import accounts, community, moderation, reading
 from forum.threads import post_html
 
 from .factories import log_in, submit
@@ -96,15 +98,18 @@ CHANGES = {
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
-def test_a_change_shows_to_the_next_visitor_at_once(client, make, change):
+def test_a_change_shows_to_the_next_visitor_at_once(client, make, count_statements, change):
     thread = make.thread(title="Scan on Friday")
     reply = make.reply(thread, body="Thinking of you")
     make_change, shown, gone = CHANGES[change]
-    before = client.get(path_of(thread)).text
+    path = path_of(thread)
+    before = client.get(path).text
     assert (shown is None or shown not in before) and (gone is None or gone in before)
-    assert client.get(path_of(thread)).text == before  # kept now
+    with count_statements() as counted:
+        assert client.get(path).text == before
+    assert counted.count == 0, "kept"
     make_change(thread, reply, make)
-    after = client.get(path_of(thread)).text
+    after = client.get(path, follow_redirects=True).text  # a new title moves the address
     assert (shown is None or shown in after) and (gone is None or gone not in after)
 
 
@@ -252,3 +257,126 @@ def test_the_empty_reply_box_is_kept_but_a_draft_is_each_members_own(app, make):
 def reply_box_of(page: str) -> str:
     start = page.index('<section class="reply"')
     return page[start : page.index("</section>", start)]
+
+
+# What the audit asked of keeping: it must fail safe
+
+
+def test_the_generation_is_read_first_even_for_a_stale_cookie(app, make, count_statements):
+    """On SQLite the first read fixes a request's snapshot: loading someone from a cookie
+    before the number is read could file an older page under a newer number."""
+    thread = make.thread()
+    june = make.member("june")
+    stale = app.test_client()
+    log_in(stale, june)
+    accounts._end_every_session(june)  # her cookie now names a session that has ended
+    db.session.commit()
+    path = path_of(thread)
+    with count_statements() as counted:
+        real = page_cache.current_generation
+        page_cache.current_generation = lambda: counted.statements.append("generation") or real()
+        try:
+            page = stale.get(path)
+        finally:
+            page_cache.current_generation = real
+    assert page.status_code == 200 and "Log in" in page.text
+    assert counted.statements[0] == "generation"
+    assert any("FROM users" in statement for statement in counted.statements[1:])
+
+
+@pytest.mark.parametrize("query", ["?page=01", "?page=1&page=2", "?page=", "?Page=1"])
+def test_only_the_page_written_plainly_is_kept(client, make, count_statements, query):
+    thread = make.thread()
+    for _ in range(2):
+        with count_statements() as counted:
+            client.get(path_of(thread) + query)
+    assert counted.count > 0, "each look rendered afresh: nothing kept under a made-up address"
+
+
+def test_the_index_is_kept_only_without_arguments(client, make, count_statements):
+    make.thread()
+    for _ in range(2):
+        with count_statements() as counted:
+            client.get("/?page=7")
+    assert counted.count > 0
+    client.get("/")
+    with count_statements() as counted:
+        client.get("/")
+    assert counted.count == 0
+
+
+def test_without_redis_pages_are_rendered_afresh_not_refused(build_app, make):
+    # Nothing listens on port 1: every get and set fails at once.
+    unreachable = build_app(CACHE_URL="redis://127.0.0.1:1/1")
+    thread = make.thread(title="Scan on Friday")
+    make.reply(thread, body="Thinking of you")
+    visitor, member = unreachable.test_client(), unreachable.test_client()
+    log_in(member, make.member("june"))
+    for reader in (visitor, visitor, member, member):
+        page = reader.get(path_of(thread))
+        assert page.status_code == 200 and "Thinking of you" in page.text
+    assert post_html.CSRF_SLOT not in page.text and "Post reply" in page.text
+
+
+def test_a_savepoint_rolled_back_keeps_what_came_before_it(make, ctx):
+    thread = make.thread(title="Scan on Friday")
+    before = page_cache.current_generation()
+    thread.title = "Scan moved to Monday"
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    db.session.commit()
+    assert page_cache.current_generation() == before + 1
+    savepoint = db.session.begin_nested()  # and a savepoint alone changes nothing
+    savepoint.rollback()
+    db.session.commit()
+    assert page_cache.current_generation() == before + 1
+
+
+def test_cache_forget_makes_every_kept_page_stale(client, runner, make, count_statements):
+    """For a database changed behind the app's back, as pg_restore does."""
+    thread = make.thread(title="Scan on Friday")
+    path = path_of(thread)
+    client.get(path)
+    with db.engine.begin() as connection:  # not through the session: nothing moves on
+        connection.execute(text("UPDATE threads SET title = 'Put back from a backup'"))
+    assert "Scan on Friday" in client.get(path).text
+    result = runner.invoke(args=["cache", "forget"])
+    assert result.exit_code == 0 and "stale" in result.output
+    assert "Put back from a backup" in client.get(path).text
+
+
+def test_a_removed_post_shows_each_reader_what_they_may_see_once_kept(app, make):
+    thread = make.thread(title="Scan on Friday")
+    june = make.member("june")
+    removed = make.reply(thread, author=june, body="Words a moderator removed")
+    moderation.hide_post(removed, make.moderator("mo"), ReportReason.OTHER)
+    readers = {"visitor": app.test_client(), "author": app.test_client(),
+               "member": app.test_client(), "moderator": app.test_client()}  # fmt: skip
+    log_in(readers["author"], june)
+    log_in(readers["member"], make.member("ines"))
+    log_in(readers["moderator"], make.moderator("kai"))
+    for _ in range(2):  # rendered, then kept
+        seen = {who: post_of(reader.get(path_of(thread)).text, removed.id)
+                for who, reader in readers.items()}  # fmt: skip
+        for who in ("visitor", "member"):
+            assert "Removed by a moderator" in seen[who]
+            assert "Words a moderator removed" not in seen[who]
+        assert "Words a moderator removed" in seen["author"] and "you wrote it" in seen["author"]
+        assert "Words a moderator removed" in seen["moderator"]
+        assert "you are staff" in seen["moderator"]
+
+
+def test_a_kept_post_cannot_ask_who_is_reading():
+    with pytest.raises(RuntimeError, match="Viewing"):
+        assert post_html.NoReader().is_authenticated
+
+
+def test_a_member_logging_in_keeps_visitors_pages_but_a_new_name_does_not(app, make, ctx):
+    june = make.member("june")
+    before = page_cache.current_generation()
+    log_in(app.test_client(), june)  # notes her visit on her row
+    assert page_cache.current_generation() == before
+    june = db.session.get(User, june.id)
+    accounts.update_profile(june, "June B", "Stage IV since 2021", "", june.email_frequency)
+    assert page_cache.current_generation() == before + 1

@@ -525,7 +525,7 @@ class ThreadForReader:
     # The highest post number the reader has seen; None if they never opened it.
     read_upto: int | None = None
     # The page generation, read before the posts, for finding them rendered (page_cache.py).
-    generation: int = 0
+    generation: int | None = None
 
 
 def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
@@ -550,7 +550,7 @@ def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
     ).first()
     if row is None:
         return ThreadForReader(None)
-    return ThreadForReader(row[0], row[1] is not None, row[2], row[3], row[4] or 0)
+    return ThreadForReader(row[0], row[1] is not None, row[2], row[3], row[4])
 
 
 def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:

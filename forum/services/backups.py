@@ -13,12 +13,14 @@ import sqlite3
 from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 
 from .. import MIGRATIONS
 from ..dialects import SQLITE_BUSY_TIMEOUT_MS
+from ..page_cache import FORGETTING_JUMP
 
 # Tables every Harbor database has had since its first migration.
 HARBOR_TABLES = frozenset({"alembic_version", "users", "boards", "threads", "posts"})
@@ -117,30 +119,36 @@ def restore(backup: Path, database: Path, keep_at: Path) -> str:
     revision = check_backup(backup)
     back_up(database, keep_at)
     source_uri = f"{backup.resolve().as_uri()}?mode=ro"
-    with (
-        closing(sqlite3.connect(source_uri, uri=True)) as source,
-        closing(_connect(database)) as live,
-    ):
-        before = _page_generation(live)
-        source.backup(live)
-        _move_page_generation_past(live, before)
+    # Staged beside the kept copy (a private folder), so the restored forum arrives with
+    # its page generation already moved on: in the same single step as everything else.
+    with TemporaryDirectory(dir=keep_at.parent) as folder:
+        staged = Path(folder) / "restoring.db"
+        with (
+            closing(sqlite3.connect(source_uri, uri=True)) as source,
+            closing(sqlite3.connect(staged)) as copy,
+        ):
+            source.backup(copy)
+        with closing(_connect(database)) as live, closing(sqlite3.connect(staged)) as copy:
+            _move_page_generation_past(copy, _page_generation(live))
+            copy.backup(live)
     return revision
 
 
 def _page_generation(connection: sqlite3.Connection) -> int:
-    try:
+    with suppress(sqlite3.OperationalError):  # a database from before the table
         row = connection.execute("SELECT value FROM page_generation WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:  # a backup from before the table
-        return 0
-    return row[0] if row else 0
+        return row[0] if row else 0
+    return 0
 
 
-def _move_page_generation_past(connection: sqlite3.Connection, before: int) -> None:
-    """Visitors' pages kept by the running site are filed under generations up to
-    ``before``; the restored forum must not reuse one, or they would be served again."""
+def _move_page_generation_past(connection: sqlite3.Connection, live: int) -> None:
+    """Pages and posts the running site keeps are filed under numbers near ``live``; the
+    restored forum must never reuse one, or they would be served again. The jump leaves
+    room for every write the site makes while the restore runs."""
     with suppress(sqlite3.OperationalError), connection:  # no such table: nothing is kept
         connection.execute(
-            "UPDATE page_generation SET value = max(value, ?) + 1 WHERE id = 1", (before,)
+            "UPDATE page_generation SET value = max(value, ?) + ? WHERE id = 1",
+            (live, FORGETTING_JUMP),
         )
 
 
@@ -168,6 +176,8 @@ def pg_dump_advice(url: URL, now: datetime | None = None) -> str:
         f"  pg_dump --format=custom {connection} --file={dump} {database}\n\n"
         "and restore it into a new, empty database with:\n\n"
         f"  pg_restore --no-owner {connection} --dbname=NEW_DATABASE {dump}\n\n"
+        "then, with DATABASE_URL naming it, make the pages kept from before stale:\n\n"
+        "  flask --app wsgi cache forget\n\n"
         "Nothing was copied by this command."
     )
 

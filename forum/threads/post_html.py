@@ -19,9 +19,8 @@ from flask import current_app, render_template
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import policy
+from .. import page_cache, policy
 from ..models import Post, ReactionCount, Thread, User
-from ..page_cache import cache
 from .forms import ReplyForm
 
 # Member-written text can never hold it: posts are sanitised, so "<!--" is never theirs.
@@ -79,7 +78,7 @@ def viewing(reader: User, post: Post, thread: Thread, *, reactions: list[Reactio
     )
 
 
-def rendered_posts(posts: list[Post], thread: Thread, reader: User, generation: int, *,
+def rendered_posts(posts: list[Post], thread: Thread, reader: User, generation: int | None, *,
                    reactions: dict, bookmarked: set[int] | None,
                    quote_page: int) -> dict[int, Markup]:  # fmt: skip
     """Each post the reader may see, by id, as HTML: kept ones fetched, the rest rendered
@@ -95,15 +94,16 @@ def rendered_posts(posts: list[Post], thread: Thread, reader: User, generation: 
                        quote_page=quote_page)  # fmt: skip
         if view is not None:
             shown.append((f"post:{generation}:{post.id}:{view.key}", post, view, counts))
-    kept = dict(zip([key for key, *_ in shown], cache.get_many(*[key for key, *_ in shown]),
-                    strict=True)) if shown else {}  # fmt: skip
+    keys = [key for key, *_ in shown]
+    found = dict(zip(keys, page_cache.kept(*keys), strict=True)) if generation else {}
     missing = [(key, post, view, counts) for key, post, view, counts in shown
-               if kept.get(key) is None]  # fmt: skip
+               if found.get(key) is None]  # fmt: skip
     if missing:
         fresh = render_posts([item[1:] for item in missing], thread)
-        kept.update(zip([key for key, *_ in missing], fresh, strict=True))
-        cache.set_many({key: kept[key] for key, *_ in missing})
-    return {post.id: Markup(kept[key]) for key, post, *_ in shown}
+        found.update(zip([key for key, *_ in missing], fresh, strict=True))
+        if generation:
+            page_cache.keep({key: found[key] for key, *_ in missing})
+    return {post.id: Markup(found[key]) for key, post, *_ in shown}
 
 
 ToRender = tuple[Post, Viewing, list[ReactionCount]]
@@ -123,14 +123,14 @@ def reply_box(thread: Thread, anonymous_allowed: bool, start: str | None) -> Mar
     (a form of fixed fields whose token is a slot); rendered afresh around a draft or a quote.
     """
     key = f"reply-box:{thread.id}:{int(anonymous_allowed)}"
-    kept = None if start else cache.get(key)
+    (kept,) = [None] if start else page_cache.kept(key)
     if kept is None:
         kept = render_template(
             "threads/_reply_box.html", thread=thread, anonymous_allowed=anonymous_allowed,
             reply_form=ReplyForm(data={"body": start or ""}), **WITHOUT_READER,
         )  # fmt: skip
         if not start:
-            cache.set(key, kept)
+            page_cache.keep({key: kept})
     return Markup(kept)
 
 
