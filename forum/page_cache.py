@@ -88,11 +88,14 @@ def init_app(app: Flask) -> None:
 
 
 def build_fingerprint(app: Flask) -> str:
-    """Which release rendered a page: its code, templates and static files. A deploy files
-    its pages apart from the last one's, which may still be in a shared Redis, and hosts
-    running the same release share them wherever it is installed."""
+    """Which release rendered a page: its code, migrations, templates and static files.
+    A deploy (with any data its migrations change) files its pages apart from the last
+    one's, which may still be in a shared Redis; hosts running the same release share
+    them wherever it is installed."""
     digest = hashlib.sha256()
-    for folder in (ROOT / "forum", Path(app.template_folder), Path(app.static_folder)):
+    folders = (ROOT / "forum", ROOT / "migrations", Path(app.template_folder),
+               Path(app.static_folder))  # fmt: skip
+    for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix != ".pyc":
                 digest.update(path.relative_to(folder.parent).as_posix().encode())
