@@ -41,12 +41,14 @@ KEPT_ENDPOINTS = {
     "threads.thread": re.compile(rb"(page=[1-9][0-9]{0,8})?"),
 }
 # Rows no kept page shows: a member's own reading place, drafts, bookmarks, watches,
-# notifications and mail. Writing only these leaves the generation, and the pages, alone;
-# otherwise every member reading a thread (which records how far they read) would throw
-# away every visitor's page.
+# notifications and mail; private messages; and the moderators' own records. Writing only
+# these leaves the generation, and the pages, alone; otherwise every member reading a
+# thread (which records how far they read) would throw away every visitor's page.
 PRIVATE_TABLES = frozenset(
     {"thread_reads", "drafts", "bookmarks", "thread_watches", "board_watches",
-     "notifications", "outbox"}
+     "notifications", "outbox",
+     "conversations", "conversation_members", "messages", "blocks",
+     "reports", "cases", "staff_notes", "moderation_log"}
 )  # fmt: skip
 # And columns of shown rows that no kept page shows: what a member's own menu, settings
 # and mail use. Logging in (which notes the visit) or reading a notification leaves kept

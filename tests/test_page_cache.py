@@ -380,3 +380,13 @@ def test_a_member_logging_in_keeps_visitors_pages_but_a_new_name_does_not(app, m
     june = db.session.get(User, june.id)
     accounts.update_profile(june, "June B", "Stage IV since 2021", "", june.email_frequency)
     assert page_cache.current_generation() == before + 1
+
+
+def test_private_messages_and_reports_keep_visitors_pages(make, ctx):
+    thread = make.thread()
+    reply = make.reply(thread, body="Thinking of you")
+    june, ines = make.member("june"), make.member("ines")
+    before = page_cache.current_generation()
+    make.conversation(author=june, recipients=[ines], body="How did the scan go?")
+    moderation.report_post(reply, ines, ReportReason.OTHER, "Not sure this belongs here")
+    assert page_cache.current_generation() == before

@@ -142,3 +142,10 @@ def test_rebuilding_the_index_finds_the_same_posts(client, make, runner):
     result = runner.invoke(args=["search", "rebuild"])
     assert "Indexed" in result.output
     assert titles(client, "radiotherapy") == ["Radiotherapy diary"]
+
+
+def test_optimizing_the_index_keeps_every_match(client, make, runner):
+    make.thread(title="Neuropathy in my feet", body="Cold packs help a little.")
+    result = runner.invoke(args=["search", "optimize"])
+    assert result.exit_code == 0 and "optimized" in result.output
+    assert "Neuropathy in my feet" in client.get("/search?q=neuropathy").text
