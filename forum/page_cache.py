@@ -199,15 +199,19 @@ def forget_kept_pages() -> None:
 def forget_everything_kept() -> None:
     """Moves the generation far past every number anything may be kept under, on every
     host and worker at once: for after a database was put back (`flask cache forget`)."""
-    db.session.execute(
-        update(PageGeneration)
-        .where(PageGeneration.id == THE_GENERATION)
-        .values(value=PageGeneration.value + FORGETTING_JUMP)
-    )
+    db.session.execute(generation_moved_on(by=FORGETTING_JUMP))
     db.session.commit()
 
 
 # Moving the generation on
+
+
+def generation_moved_on(by: int):
+    return (
+        update(PageGeneration)
+        .where(PageGeneration.id == THE_GENERATION)
+        .values(value=PageGeneration.value + by)
+    )
 
 
 def _listen_for_writes() -> None:
@@ -261,11 +265,7 @@ def _move_generation_on(session: Session) -> None:
     session.flush()
     if session.info.pop("pages_changed", False):
         # Through the connection, not the session: it is not itself a change to note.
-        session.connection().execute(
-            update(PageGeneration)
-            .where(PageGeneration.id == THE_GENERATION)
-            .values(value=PageGeneration.value + 1)
-        )
+        session.connection().execute(generation_moved_on(by=1))
 
 
 def _forget_writes(session: Session, transaction) -> None:

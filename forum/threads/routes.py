@@ -82,7 +82,6 @@ def thread(thread_id: int, slug: str | None = None):
         )
     page = requested_page(posts_per_page(), thread.post_count)
     posts = models.posts_for_thread(thread, page.offset + 1, page.per_page)
-    shown_upto = highest_shown(posts)
     reply_box = None
     if not page.has_next and policy.can_reply(current_user, thread):
         # A quote the member asked for; otherwise whatever they left unsent last time.
@@ -98,6 +97,7 @@ def thread(thread_id: int, slug: str | None = None):
         bookmarked=models.bookmarked_among(posts, current_user),
         quote_page=page.count,
     )
+    shown_upto = highest_shown(posts, rendered)
     page_html = render_template(
         "threads/thread.html",
         thread=thread,
@@ -117,18 +117,13 @@ def thread(thread_id: int, slug: str | None = None):
     )
 
 
-def highest_shown(posts: list[models.Post]) -> int:
+def highest_shown(posts: list[models.Post], rendered: dict[int, str]) -> int:
     """The number of the last post on the page this reader sees (words or placeholder).
 
-    Posts hidden from them entirely (someone else's held post) are not "read": they show
-    as new once a moderator lets them through.
+    Posts hidden from them entirely (someone else's held post) are not rendered, so not
+    "read": they show as new once a moderator lets them through.
     """
-    shown = [
-        post.number
-        for post in posts
-        if policy.can_read_post(current_user, post) or policy.shows_placeholder(current_user, post)
-    ]
-    return max(shown, default=0)
+    return max((post.number for post in posts if post.id in rendered), default=0)
 
 
 def is_script_request() -> bool:
