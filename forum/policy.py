@@ -222,7 +222,7 @@ def must_hold_for_approval(user: User, board: Board, first_posts_held: int) -> b
     """New members' first posts, and every post on some boards, wait for a moderator."""
     if is_staff(user) or user.is_system:
         return False
-    return board.requires_approval or user.approved_post_count < first_posts_held
+    return board.requires_approval or user.visible_post_count < first_posts_held
 
 
 def is_screened_for_crisis(user: User | None) -> bool:
@@ -244,10 +244,15 @@ def can_set_content_note(user: User | None, post: Post, thread: Thread) -> bool:
 
 
 def can_start_conversation(user: User | None, posts_needed: int) -> bool:
-    """Members with enough approved public posts; staff always (they must reach anyone)."""
+    """Members with enough visible public posts; staff always (they must reach anyone)."""
     if not can_speak(user):
         return False
-    return is_staff(user) or user.approved_post_count >= posts_needed
+    return is_staff(user) or posts_still_needed(user, posts_needed) == 0
+
+
+def posts_still_needed(user: User, posts_needed: int) -> int:
+    """How many more visible posts a member needs before they may start conversations."""
+    return max(0, posts_needed - user.visible_post_count)
 
 
 def can_start_conversation_with(
@@ -318,7 +323,7 @@ def can_write_in_conversation(
 
 def links_allowed_in_messages(author: User, posts_needed: int) -> bool:
     """A new member's links stay plain text: a scam link in a private message is the risk."""
-    return is_staff(author) or author.approved_post_count >= posts_needed
+    return is_staff(author) or posts_still_needed(author, posts_needed) == 0
 
 
 def can_report_message(user: User | None, message: Message) -> bool:

@@ -17,12 +17,14 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
 from forum import create_app, page_cache
+from forum.config import default_settings
 from forum.dialects import is_sqlite
 from forum.extensions import db
 
 from .factories import Factories, log_in
 
 TEST_SECRET_KEY = "only-for-the-test-suite"
+OPEN_GATES = {"FIRST_POSTS_HELD": 0, "MESSAGES_AFTER_POSTS": 0}
 
 # Property tests share one app and database per test function (not per example), and
 # stay quick: a few dozen examples each. CI (HYPOTHESIS_PROFILE=ci) runs the same ones
@@ -71,6 +73,10 @@ def app(tmp_path_factory):
             "TESTING": True,
             # Off for the stories the suite tells; tests/test_limits.py builds apps with them on.
             "RATELIMIT_ENABLED": False,
+            # The gates a newcomer passes by posting are open for the stories about something
+            # else, so that a member made by the factory has nothing to earn; the stories
+            # about the gates ask for ``default_gates`` and pass them as a member would.
+            **OPEN_GATES,
         }
     )
     app.test_client_class = FreshContextClient
@@ -169,6 +175,16 @@ def ctx(app):
     with app.app_context():
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def default_gates(app, monkeypatch):
+    """The gates as a new forum has them (forum/config.py): a newcomer's first posts wait
+    for approval, and private conversations open after some visible posts."""
+    defaults = default_settings(Path(app.instance_path))
+    for name in OPEN_GATES:
+        monkeypatch.setitem(app.config, name, defaults[name])
+    return {name: defaults[name] for name in OPEN_GATES}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from flask import current_app
 
 from forum.extensions import db
 from forum.models import Board, Role
-from forum.services import accounts, messaging, posting
+from forum.services import accounts, messaging, moderation, notifications, posting
 
 PASSWORD = "a calm harbour at dusk"
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -16,14 +16,29 @@ _numbers = itertools.count(1)
 
 class Factories:
     def member(self, username: str | None = None, role: Role = Role.MEMBER, email=None):
-        """A member who has been here a while: address confirmed, first posts approved, and
-        enough of them to start private conversations."""
-        member = self.newcomer(username, role, email, confirmed=True)
-        member.approved_post_count = max(
-            current_app.config["FIRST_POSTS_HELD"], current_app.config["MESSAGES_AFTER_POSTS"]
-        )
-        db.session.commit()
-        return member
+        """A member with a confirmed address. The suite's app leaves the posting gates open
+        (tests/conftest.py), so they post and message freely; with ``default_gates`` they
+        are as new as anyone until they ``earn_trust``."""
+        return self.newcomer(username, role, email, confirmed=True)
+
+    def earn_trust(self, member, moderator=None, board=None):
+        """Pass the gates the way a member does: post, have a moderator approve what was
+        held, and post on until private conversations open; then read the notices of
+        approval. Nothing is set by hand."""
+        config = current_app.config
+        needed = max(config["FIRST_POSTS_HELD"], config["MESSAGES_AFTER_POSTS"])
+        moderator = moderator or self.moderator()
+        board = board or self.board(slug=f"introductions-{next(_numbers)}")
+        post = posting.start_thread(board, member, f"Hello from {member.username}", "Hi all.")
+        thread = db.session.get(posting.Thread, post.thread_id)
+        while True:
+            if post.is_held:
+                moderation.approve_post(post, moderator)
+            db.session.refresh(member)
+            if member.visible_post_count >= needed:
+                notifications.mark_all_read(member)
+                return member
+            post = posting.reply(thread, member, f"A little more about me ({post.number}).")
 
     def newcomer(self, username=None, role=Role.MEMBER, email=None, confirmed=False):
         """A member who has just joined: their first posts wait for approval, and their

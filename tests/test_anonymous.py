@@ -161,7 +161,7 @@ def test_quoting_an_anonymous_post_names_and_notifies_nobody(client, world):
     assert "data-quote-author" not in page.split(f'id="p{answer.id}"')[1].split("</article>")[0]
 
 
-def test_moderators_pages_show_a_member_and_offer_a_reveal(client, app, make, world):
+def test_moderators_pages_show_a_member_and_offer_a_reveal(client, app, make, world, default_gates):
     answer = world["answer"]
     # A report of the anonymous answer, and a newcomer's anonymous reply waiting for approval.
     as_jun = app.test_client()

@@ -143,8 +143,8 @@ def test_quoting_fills_the_reply_box_and_tells_the_quoted_member(client, make):
     assert unread(rosa) == ["jun quoted you in “Fatigue”"]
 
 
-def test_held_posts_notify_only_once_approved(client, make):
-    rosa = make.member("rosa")
+def test_held_posts_notify_only_once_approved(client, make, default_gates):
+    rosa = make.earn_trust(make.member("rosa"))
     thread = make.thread(author=rosa, title="Welcome me")
     log_in(client, make.newcomer("nell"))
     submit(client, f"/t/{thread.id}/reply", {"body": "Hello @rosa, I'm new"})

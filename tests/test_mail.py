@@ -367,8 +367,10 @@ def lease_runs_out():
     db.session.commit()
 
 
-def test_a_held_reply_is_emailed_only_once_a_moderator_approves_it(client, make, mailbox):
-    rosa = make.member("rosa", email="rosa@example.org")
+def test_a_held_reply_is_emailed_only_once_a_moderator_approves_it(
+    client, make, mailbox, default_gates
+):
+    rosa = make.earn_trust(make.member("rosa", email="rosa@example.org"))
     rosa.email_frequency = EmailFrequency.EVERY_EVENT
     thread = make.thread(author=rosa, title="Scan day")
     held = make.reply(thread, author=make.newcomer("nia"), body="Hoping with you.")

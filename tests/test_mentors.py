@@ -72,7 +72,7 @@ def test_an_admin_gives_the_badge_and_the_mentor_chooses_to_be_listed(client, ma
     assert 'href="/u/mia"' not in visitor and "/login?next=" in visitor
 
 
-def test_a_new_member_can_write_to_a_listed_mentor_but_not_to_others(client, make):
+def test_a_new_member_can_write_to_a_listed_mentor_but_not_to_others(client, make, default_gates):
     mentor(make, "mia")
     mentor(make, "ned", listed=False)
     make.member("jun")
@@ -139,7 +139,7 @@ def test_the_badge_shows_beside_the_name_at_no_extra_cost(client, make, count_st
 # A new member's first thread
 
 
-def test_a_new_members_first_thread_says_a_mentor_may_reply(client, make):
+def test_a_new_members_first_thread_says_a_mentor_may_reply(client, make, default_gates):
     ana = make.newcomer("ana", confirmed=True)
     first = make.thread(author=ana, title="Just diagnosed, stage IV")
     moderation.approve_post(db.session.get(Post, first.first_post_id), make.moderator())

@@ -18,11 +18,13 @@ from forum.models import (
     ModerationLog,
     Notification,
     Post,
+    PostState,
+    Thread,
     User,
 )
 from forum.services import community, messaging
 
-from .factories import count, csrf_token, log_in, submit
+from .factories import PASSWORD, count, csrf_token, log_in, submit
 
 
 def unread(member) -> list[str]:
@@ -120,8 +122,8 @@ def test_group_conversations_reach_everyone_but_the_writer(client, make):
 # Who may write
 
 
-def test_a_new_member_cannot_start_a_conversation_but_can_reply(client, make):
-    rosa, newcomer = make.member("rosa"), make.newcomer("ana")
+def test_a_new_member_cannot_start_a_conversation_but_can_reply(client, make, default_gates):
+    rosa, newcomer = make.earn_trust(make.member("rosa")), make.newcomer("ana")
     conversation = make.conversation(rosa, [newcomer], subject="Welcome")
     log_in(client, newcomer)
     page = client.get("/messages/new")
@@ -136,8 +138,8 @@ def test_a_new_member_cannot_start_a_conversation_but_can_reply(client, make):
     assert unread(rosa) == ["ana sent you a message: “Welcome”"]
 
 
-def test_a_new_members_links_stay_plain_text(client, make):
-    rosa, newcomer = make.member("rosa"), make.newcomer("ana")
+def test_a_new_members_links_stay_plain_text(client, make, default_gates):
+    rosa, newcomer = make.earn_trust(make.member("rosa")), make.newcomer("ana")
     conversation = make.conversation(
         rosa, [newcomer], body="See [my clinic](https://clinic.example)"
     )
@@ -434,3 +436,50 @@ def test_a_message_to_nobody_is_refused_with_the_words_kept(client, rosa):
                                                 "body": "Words worth keeping"})  # fmt: skip
     assert "Please type the username" in response.text
     assert "Words worth keeping" in response.text
+
+
+def test_a_newcomer_earns_messages_by_posting_with_the_default_settings(
+    client, make, default_gates
+):
+    """Nothing set by hand: Ana joins through the form, her first two posts wait for a
+    moderator, her third goes straight up, and then she may start a conversation."""
+    assert default_gates == {"FIRST_POSTS_HELD": 2, "MESSAGES_AFTER_POSTS": 3}
+    make.board(slug="hello", name="Say hello")
+    make.member("rosa")
+    submit(client, "/register", {"username": "ana", "email": "ana@example.org",
+                                 "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
+    not_yet = client.get("/messages/new")
+    assert not_yet.status_code == 403
+    assert "3 more posts and you're there" in unescape(not_yet.text)
+
+    submit(client, "/b/hello/new", {"title": "Hello from Ana", "body": "Diagnosed in May."})
+    thread = db.session.scalar(select(Thread).where(Thread.title == "Hello from Ana"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "And a little more about me."})
+    held = db.session.scalars(select(Post).where(Post.thread_id == thread.id)).all()
+    assert [post.state for post in held] == [PostState.HELD, PostState.HELD]
+    assert "3 more posts" in unescape(client.get("/messages/new").text), "held posts wait"
+
+    moderator = client.application.test_client()
+    log_in(moderator, make.moderator("mo"))
+    for post in held:
+        submit(moderator, f"/mod/p/{post.id}/approve")
+    assert "One more post and you're there" in unescape(client.get("/messages/new").text)
+
+    submit(client, f"/t/{thread.id}/reply", {"body": "Thank you all for the welcome."})
+    third = db.session.scalar(select(Post).order_by(Post.id.desc()))
+    assert third.state is PostState.VISIBLE, "after two approved posts, no more waiting"
+    assert client.get("/messages/new").status_code == 200
+    sent = write(client, "rosa")
+    assert sent.status_code == 302 and count(Conversation) == 1
+
+
+def test_a_post_taken_down_no_longer_counts_towards_messages(client, make, default_gates):
+    ana = make.earn_trust(make.member("ana"))
+    log_in(client, ana)
+    assert client.get("/messages/new").status_code == 200
+    latest = db.session.scalar(
+        select(Post).where(Post.author_id == ana.id).order_by(Post.id.desc())
+    )
+    submit(client, f"/p/{latest.id}/delete")
+    page = client.get("/messages/new")
+    assert page.status_code == 403 and "One more post" in unescape(page.text)

@@ -258,8 +258,8 @@ def test_hide_and_warn_shows_the_author_a_warning_until_acknowledged(client, mak
 # First posts wait for approval
 
 
-def test_a_newcomers_first_two_posts_wait_then_they_post_freely(client, make, app):
-    assert app.config["FIRST_POSTS_HELD"] == 2
+def test_a_newcomers_first_two_posts_wait_then_they_post_freely(client, make, default_gates):
+    assert default_gates["FIRST_POSTS_HELD"] == 2
     newcomer = make.newcomer("nell")
     board = make.board()
     log_in(client, newcomer)
@@ -298,7 +298,7 @@ def test_a_newcomers_first_two_posts_wait_then_they_post_freely(client, make, ap
     assert log_actions() == ["approve", "approve"]
 
 
-def test_a_rejected_post_tells_its_author_why(client, make):
+def test_a_rejected_post_tells_its_author_why(client, make, default_gates):
     newcomer = make.newcomer("nell")
     thread = make.thread()
     log_in(client, newcomer)
@@ -540,8 +540,8 @@ def test_each_post_links_to_its_own_page_of_moderation_forms(client, make):
     assert log_actions() == ["hide-post"]
 
 
-def test_a_held_post_is_approved_or_rejected_from_its_page(client, make):
-    thread = make.thread()
+def test_a_held_post_is_approved_or_rejected_from_its_page(client, make, default_gates):
+    thread = make.thread(author=make.moderator())
     log_in(client, make.newcomer("nell"))
     submit(client, f"/t/{thread.id}/reply", {"body": "Hello, I'm new"})
     held = db.session.scalar(select(Post).where(Post.state == PostState.HELD))

@@ -29,7 +29,7 @@ def person(kind: str) -> User | AnonymousUserMixin:
     """Someone looking at a post written by member 1."""
     if kind == "visitor":
         return AnonymousUserMixin()
-    user = User(id=2, username=kind, role=Role.MEMBER, is_system=False, approved_post_count=5)
+    user = User(id=2, username=kind, role=Role.MEMBER, is_system=False, visible_post_count=5)
     if kind == "author":
         user.id = AUTHOR_ID
     elif kind in ("moderator", "admin"):
@@ -216,7 +216,7 @@ def test_who_may_report(who, state, allowed):
 )
 def test_whose_posts_wait_for_approval(who, approved, board_holds, held):
     user = person(who)
-    user.approved_post_count = approved
+    user.visible_post_count = approved
     board = Board(requires_approval=board_holds)
     assert policy.must_hold_for_approval(user, board, first_posts_held=2) is held
 
@@ -256,7 +256,7 @@ def recipient(kind: str) -> User:
 def test_who_may_start_a_conversation(who, approved, allowed):
     user = person(who)
     if who != "visitor":
-        user.approved_post_count = approved
+        user.visible_post_count = approved
     assert policy.can_start_conversation(user, posts_needed=3) is allowed
 
 
@@ -361,7 +361,7 @@ def test_who_may_report_a_message(who, state, allowed):
 
 def test_a_new_member_may_write_to_one_listed_peer_mentor():
     newcomer = person("member")
-    newcomer.approved_post_count = 0
+    newcomer.visible_post_count = 0
     cases = [
         (["mentor"], True),
         (["mentor-unlisted"], False),
@@ -375,7 +375,7 @@ def test_a_new_member_may_write_to_one_listed_peer_mentor():
     # Members who earned messages write to anyone; silenced ones to nobody.
     assert policy.can_start_conversation_with(person("member"), [recipient("member")], 3)
     silenced = person("silenced")
-    silenced.approved_post_count = 0
+    silenced.visible_post_count = 0
     assert not policy.can_start_conversation_with(silenced, [recipient("mentor")], 3)
 
 

@@ -133,9 +133,9 @@ def test_mark_board_read_clears_every_new_marker(client, make):
     assert submit(client, "/b/no-such-board/read").status_code == 404
 
 
-def test_held_posts_are_not_new_until_approved(client, make):
+def test_held_posts_are_not_new_until_approved(client, make, default_gates):
     board = make.board()
-    thread = make.thread(board=board, title="Welcome")
+    thread = make.thread(board=board, author=make.moderator(), title="Welcome")
     rosa = make.member("rosa")
     log_in(client, rosa)
     submit(client, f"/t/{thread.id}/read", {"number": "1"})

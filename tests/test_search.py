@@ -109,8 +109,8 @@ def test_the_index_follows_every_change_to_a_post(client, make):
     assert titles(client, "joint") == []
 
 
-def test_held_posts_are_found_only_once_approved(client, make):
-    thread = make.thread()
+def test_held_posts_are_found_only_once_approved(client, make, default_gates):
+    thread = make.thread(author=make.moderator())
     log_in(client, make.newcomer("nell"))
     submit(client, f"/t/{thread.id}/reply", {"body": "Acupuncture helped my nausea"})
     assert titles(client, "acupuncture") == []

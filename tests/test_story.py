@@ -9,7 +9,7 @@ from .factories import PASSWORD, log_in, submit
 
 
 def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
-    client, app, runner, make
+    client, app, runner, make, default_gates
 ):
     runner.invoke(args=["seed"])
 
@@ -53,7 +53,8 @@ def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
     assert "Any tips" in client.get(f"/t/{thread.id}", follow_redirects=True).text
 
     # Jun, who has been here a while, replies.
-    jun = make.member("jun")
+    jun = make.earn_trust(make.member("jun"))
+    posts_before = jun.post_count
     log_in(client, jun)
     response = submit(client, f"/t/{thread.id}/reply", {"body": "You've got this, Rosa."})
     assert response.status_code == 302
@@ -62,7 +63,7 @@ def test_newcomer_reads_a_guide_joins_posts_gets_a_reply_then_edits_and_deletes(
     db.session.expire_all()
     assert thread.reply_count == 1
     assert thread.last_post_id == reply_id
-    assert db.session.get(User, jun.id).post_count == 1
+    assert db.session.get(User, jun.id).post_count == posts_before + 1
 
     # Rosa edits her opening post, then deletes it; the thread stays readable.
     client.post("/logout", data={"csrf_token": _token(client)})

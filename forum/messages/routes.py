@@ -61,7 +61,10 @@ def new():
     if not may_offer_form(recipient_names(form.to.data), form.is_submitted()):
         silenced = not policy.can_speak(current_user)
         return render_template(
-            "messages/not_yet.html", posts_needed=posts_needed(), silenced=silenced
+            "messages/not_yet.html",
+            posts_needed=posts_needed(),
+            posts_to_go=policy.posts_still_needed(current_user, posts_needed()),
+            silenced=silenced,
         ), 403
     if form.validate_on_submit() and not form.edit_words.data:
         recipients, problems = recipients_for(recipient_names(form.to.data))

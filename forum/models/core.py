@@ -101,9 +101,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None]
+    # Shown on their profile: visible posts under their name (anonymous ones are not).
     post_count: Mapped[int] = mapped_column(default=0)
-    # A new member's first posts wait for approval until this many have been approved.
-    approved_post_count: Mapped[int] = mapped_column(default=0)
+    # Every post of theirs that anyone may read, anonymous ones too, whether a moderator
+    # approved it or it was never held: what earns a new member trust. Their first posts
+    # wait for approval until this reaches FIRST_POSTS_HELD; messages open at
+    # MESSAGES_AFTER_POSTS. Hiding or deleting a post takes it back off.
+    visible_post_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Copies of the member's current sanctions, so every page can check them for free.
     silenced_until: Mapped[datetime | None]
     suspended_until: Mapped[datetime | None]

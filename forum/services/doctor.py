@@ -46,7 +46,7 @@ def repair(findings: list[Finding]) -> None:
     for finding in findings:
         if finding.kind == "thread":
             posting.recount_thread(db.session.get(Thread, finding.row_id))
-        elif finding.kind == "member" and finding.field == "post_count":
+        elif finding.kind == "member" and finding.field in ("post_count", "visible_post_count"):
             posting.recount_member(db.session.get(User, finding.row_id))
         elif finding.kind == "member":
             db.session.get(User, finding.row_id).unread_notifications = finding.actual
@@ -171,10 +171,15 @@ def _boards() -> list[Finding]:
 
 
 def _members() -> list[Finding]:
-    # As on profiles: anonymous posts are not counted as the member's.
+    # As on profiles, anonymous posts are not counted under the member's name; trust
+    # counts them.
+    visible = func.count().filter(Post.state == PostState.VISIBLE)
     posts = (
-        select(Post.author_id, func.count().label("posts"))
-        .where(Post.state == PostState.VISIBLE, Post.is_anonymous.is_(False))
+        select(
+            Post.author_id,
+            visible.filter(Post.is_anonymous.is_(False)).label("posts"),
+            visible.label("visible"),
+        )
         .group_by(Post.author_id)
         .subquery()
     )
@@ -188,8 +193,10 @@ def _members() -> list[Finding]:
         select(
             User.id,
             User.post_count,
+            User.visible_post_count,
             User.unread_notifications,
             func.coalesce(posts.c.posts, 0),
+            func.coalesce(posts.c.visible, 0),
             func.coalesce(unread.c.unread, 0),
         )
         .outerjoin(posts, posts.c.author_id == User.id)
@@ -197,9 +204,18 @@ def _members() -> list[Finding]:
         .order_by(User.id)
     )
     findings = []
-    for user_id, post_count, unread_count, actual_posts, actual_unread in rows:
+    for (
+        user_id,
+        post_count,
+        visible_count,
+        unread_count,
+        actual_posts,
+        actual_visible,
+        actual_unread,
+    ) in rows:
         findings += _differences("member", user_id, {
             "post_count": (post_count, actual_posts),
+            "visible_post_count": (visible_count, actual_visible),
             "unread_notifications": (unread_count, actual_unread),
         })  # fmt: skip
     return findings

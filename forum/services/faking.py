@@ -177,7 +177,6 @@ def _make_members(plan: Plan, rng: random.Random, echo) -> list[int]:
             "password_hash": password_hash,
             "session_token": f"fake-{plan.seed}-{first + n}-{rng.getrandbits(64):016x}",
             "created_at": joined,
-            "approved_post_count": 10,
             "email_frequency": EmailFrequency.NEVER,
             "story": rng.choice([None, None, "Stage IV since 2021, ER+", "Caregiver for my mum"]),
         }
@@ -342,7 +341,7 @@ def _count_boards_and_members(boards: list[Board], authored: dict[int, int]) -> 
         db.session.execute(
             update(users)
             .where(users.c.id == bindparam("uid"))
-            .values(post_count=bindparam("posts")),
+            .values(post_count=bindparam("posts"), visible_post_count=bindparam("posts")),
             rows[start : start + BATCH],
         )
     for board in boards:

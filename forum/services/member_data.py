@@ -421,7 +421,6 @@ def _empty_account(member: User) -> None:
     member.is_mentor = member.mentor_listed = False
     member.email_frequency = EmailFrequency.NEVER
     member.unread_notifications = 0
-    member.approved_post_count = 0
     member.has_pending_warning = False
     member.digested_until = None
     member.last_seen_at = None

@@ -484,9 +484,8 @@ def _decide_held_post(post: Post, actor: User, approve: bool, reason: str) -> No
     opens_thread = post.id == thread.first_post_id and thread.state is ThreadState.HELD
     if opens_thread:
         thread.state = ThreadState.VISIBLE if approve else ThreadState.HIDDEN
-    if approve:
-        # In SQL: two moderators approving this member's posts at once must both count.
-        author.approved_post_count = User.approved_post_count + 1
+    # Recounting the author under their row lock counts the approved post exactly, even
+    # when two moderators approve their posts at once.
     posting.recount_around(post)
     if opens_thread:
         searching.index_thread(thread)

@@ -239,11 +239,17 @@ def _count_new_post(thread: Thread, author: User, post: Post, is_reply: bool) ->
                 post_count=Board.post_count + 1, last_post_id=_later_of(Board.last_post_id, post)
             )
         )
-    if not post.is_anonymous:
-        # A profile's count would otherwise tick up as an anonymous post appears.
-        db.session.execute(
-            update(User).where(User.id == author.id).values(post_count=User.post_count + 1)
+    # A profile's count would otherwise tick up as an anonymous post appears; trust counts
+    # every post others can read.
+    shown_on_profile = int(not post.is_anonymous)
+    db.session.execute(
+        update(User)
+        .where(User.id == author.id)
+        .values(
+            post_count=User.post_count + shown_on_profile,
+            visible_post_count=User.visible_post_count + 1,
         )
+    )
 
 
 def _later_of(last_post_id, post: Post):
@@ -440,13 +446,10 @@ def recount_board(board: Board) -> None:
 
 def recount_member(user: User) -> None:
     _lock(user)
-    user.post_count = db.session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(
-            Post.author_id == user.id,
-            Post.state == PostState.VISIBLE,
-            Post.is_anonymous.is_(False),
+    visible = func.count().filter(Post.state == PostState.VISIBLE)
+    user.post_count, user.visible_post_count = db.session.execute(
+        select(visible.filter(Post.is_anonymous.is_(False)), visible).where(
+            Post.author_id == user.id
         )
-    )
+    ).one()
     db.session.flush()

@@ -30,9 +30,14 @@ def make_cast() -> dict:
     make = Factories()
     admin = make.admin("ada")
     moderator = make.moderator("mo")
-    jun, lin, ola = make.member("jun"), make.member("lin"), make.member("ola")
     treatments = db.session.scalar(select(Board).where(Board.slug == "treatments"))
     living = db.session.scalar(select(Board).where(Board.slug == "living-with-mbc"))
+    welcome = db.session.scalar(select(Board).where(Board.slug == "welcome"))
+    # The server runs with the default gates: the established members said hello on the
+    # welcome board and had their first posts approved, as anyone would.
+    jun, lin, ola = (
+        make.earn_trust(make.member(name), moderator, welcome) for name in ("jun", "lin", "ola")
+    )
 
     thread = _thread(treatments, jun, THREAD_TITLE, FIRST_POST)
     first_reply = posting.reply(thread, lin, "Short walks, even ten minutes, and a nap at noon.")
