@@ -130,13 +130,29 @@ def is_hidden_from_search_engines(board: Board) -> bool:
     return board.noindex or board.visibility is not BoardVisibility.PUBLIC
 
 
+# A thread waiting for approval, or hidden by a moderator, stays in sight of its author
+# (so they know it arrived, and what became of it) and of staff, who decide; a merged
+# thread's address leads to the one it joined, so no list shows it.
+SHOWN_TO_EVERYONE = frozenset({ThreadState.VISIBLE})
+SHOWN_TO_AUTHOR_AND_STAFF = frozenset({ThreadState.VISIBLE, ThreadState.HELD, ThreadState.HIDDEN})
+
+
+def thread_states_shown(user: User | None) -> tuple[frozenset, frozenset]:
+    """Which states of anyone's threads, and of their own, this person may see: the one
+    rule behind every thread page and every list of threads (models.listable_threads)."""
+    if is_staff(user):
+        return SHOWN_TO_AUTHOR_AND_STAFF, SHOWN_TO_AUTHOR_AND_STAFF
+    if is_member(user):
+        return SHOWN_TO_EVERYONE, SHOWN_TO_AUTHOR_AND_STAFF
+    return SHOWN_TO_EVERYONE, SHOWN_TO_EVERYONE
+
+
 def can_see_thread(user: User | None, thread: Thread) -> bool:
     """Needs the thread's board loaded (every query that loads a thread to show joins it)."""
     if not can_read_board(user, thread.board):
         return False
-    if thread.state is ThreadState.VISIBLE:
-        return True
-    return is_staff(user) or (is_member(user) and user.id == thread.author_id)
+    anyones, own = thread_states_shown(user)
+    return thread.state in anyones or (thread.state in own and user.id == thread.author_id)
 
 
 def can_read_post(user: User | None, post: Post) -> bool:

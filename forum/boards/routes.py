@@ -30,12 +30,13 @@ def robots():
 
 @bp.get("/b/<slug>")
 def board(slug: str):
-    board, watching = models.board_for_reader(slug, current_user)
+    found = models.board_for_reader(slug, current_user)
+    board, watching = found.board, found.watching
     if board is None:
         abort(404)
     if not policy.can_read_board(current_user, board):
         return board_refusal(board)
-    page = requested_page(current_app.config["THREADS_PER_PAGE"], board.thread_count)
+    page = requested_page(current_app.config["THREADS_PER_PAGE"], found.threads_listed)
     listings = models.threads_for_board(board, page.offset, page.per_page, current_user)
     return noindex_if(
         policy.is_hidden_from_search_engines(board),

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from markupsafe import Markup
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -214,8 +214,20 @@ class Board(db.Model):
 class Thread(db.Model):
     __tablename__ = "threads"
     __table_args__ = (
-        # A board's page: pinned first, then most recent activity.
-        Index("ix_threads_board_listing", "board_id", "is_pinned", "last_post_at", "id"),
+        # A board's page: pinned first, then most recent activity. State and author come
+        # last so that choosing what the reader may see (and counting along the listing
+        # for a later page) reads the index alone.
+        Index(
+            "ix_threads_board_listing",
+            *("board_id", "is_pinned", "last_post_at", "id", "state", "author_id"),
+        ),
+        # What staff see beyond the visible threads of a board: few rows, found directly.
+        Index(
+            "ix_threads_unlisted",
+            "board_id",
+            sqlite_where=text("state IN ('held', 'hidden')"),
+            postgresql_where=text("state IN ('held', 'hidden')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -262,6 +274,14 @@ class Thread(db.Model):
     @property
     def is_visible(self) -> bool:
         return self.state is ThreadState.VISIBLE
+
+    @property
+    def is_held(self) -> bool:
+        return self.state is ThreadState.HELD
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.state is ThreadState.HIDDEN
 
 
 class Post(db.Model):

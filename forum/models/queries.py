@@ -42,6 +42,28 @@ def readable_boards_clause(reader: User | None):
     return Board.visibility.in_(sorted(policy.readable_visibilities(reader), key=_by_value))
 
 
+def listable_threads_clause(reader: User | None):
+    """The SQL form of policy.can_see_thread's states: a list never shows a thread whose
+    page would answer 404 (a held first thread, one a moderator hid, one merged away)."""
+    from .. import policy
+
+    anyones, own = policy.thread_states_shown(reader)
+    seen = Thread.state.in_(sorted(anyones, key=_by_value))
+    extra = own - anyones
+    if not extra:
+        return seen
+    return or_(
+        seen,
+        and_(Thread.author_id == reader.id, Thread.state.in_(sorted(extra, key=_by_value))),
+    )
+
+
+def unlisted_threads_clause(reader: User | None):
+    """The threads this reader sees on a board beyond its visible ones (which the board
+    counts): their own waiting or hidden threads, or, for staff, everyone's."""
+    return and_(listable_threads_clause(reader), Thread.state != ThreadState.VISIBLE)
+
+
 def _by_value(visibility) -> str:
     # A stable order keeps the statement the same, whatever the set's order.
     return visibility.value
@@ -98,9 +120,9 @@ def threads_for_board(
         .scalar_subquery()
     )
     listing = (Thread.is_pinned, Thread.last_post_at, Thread.id)
-    on_this_page = Thread.board_id == board.id
+    on_this_page = and_(Thread.board_id == board.id, listable_threads_clause(reader))
     if offset:
-        first = _first_of_page(board, listing, offset)
+        first = _first_of_page(board, listing, offset, reader)
         if first is None:
             return []
         on_this_page = and_(on_this_page, tuple_(*listing) <= tuple_(*first))
@@ -132,12 +154,12 @@ def threads_for_board(
     ]
 
 
-def _first_of_page(board: Board, listing: tuple, offset: int):
+def _first_of_page(board: Board, listing: tuple, offset: int, reader: User | None):
     """Where a later page of a board begins, found by counting along the listing index
     alone; the page itself is then a seek from there, not an OFFSET over whole rows."""
     return db.session.execute(
         select(*listing)
-        .where(Thread.board_id == board.id)
+        .where(Thread.board_id == board.id, listable_threads_clause(reader))
         .order_by(*(column.desc() for column in listing))
         .offset(offset)
         .limit(1)
@@ -553,18 +575,39 @@ def thread_for_reader(thread_id: int, reader: User | None) -> ThreadForReader:
     return ThreadForReader(row[0], row[1] is not None, row[2], row[3], row[4])
 
 
-def board_for_reader(slug: str, reader: User | None) -> tuple[Board | None, bool]:
+@dataclass(frozen=True)
+class BoardForReader:
+    board: Board | None
+    watching: bool = False
+    # Threads this reader sees beyond the board's visible ones (their own waiting thread;
+    # for staff, every held and hidden one): they lengthen the reader's list.
+    unlisted_threads: int = 0
+
+    @property
+    def threads_listed(self) -> int:
+        return self.board.thread_count + self.unlisted_threads
+
+
+def board_for_reader(slug: str, reader: User | None) -> BoardForReader:
+    """The board, whether the reader watches it, and how many threads they see beyond
+    its visible ones, in one statement."""
     if NUL in slug:
-        return None, False
+        return BoardForReader(None)
     reader_id = _reader_id(reader)
+    unlisted = (
+        select(func.count())
+        .select_from(Thread)
+        .where(Thread.board_id == Board.id, unlisted_threads_clause(reader))
+        .scalar_subquery()
+    )
     row = db.session.execute(
-        select(Board, BoardWatch.id)
+        select(Board, BoardWatch.id, unlisted)
         .outerjoin(
             BoardWatch, and_(BoardWatch.board_id == Board.id, BoardWatch.user_id == reader_id)
         )
         .where(Board.slug == slug)
     ).first()
-    return (row[0], row[1] is not None) if row else (None, False)
+    return BoardForReader(row[0], row[1] is not None, row[2]) if row else BoardForReader(None)
 
 
 def notification_for(user: User, notification_id: int) -> Notification | None:

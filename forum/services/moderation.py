@@ -110,6 +110,12 @@ def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
     searching.index_thread(thread)
+    if hidden:
+        notifications.withdraw_notices_about(
+            select(Post.id).where(Post.thread_id == thread.id),
+            still_readable_by={thread.author_id},
+            staff_may_read=True,
+        )
     db.session.commit()
 
 
@@ -207,6 +213,9 @@ def _hide(post: Post, category: ReportReason) -> None:
     post.removal_reason = category.value
     posting.recount_around(post)
     searching.index_post(post)
+    notifications.withdraw_notices_about(
+        [post.id], still_readable_by={post.author_id}, staff_may_read=True
+    )
 
 
 def restore_post(post: Post, actor: User, reason: str = "") -> None:

@@ -222,3 +222,31 @@ def mark_all_read(member: User) -> None:
     if read:
         _count_unread(member.id, -read)
     db.session.commit()
+
+
+def withdraw_notices_about(posts, still_readable_by: set[int], staff_may_read: bool) -> None:
+    """Take back what members were told about posts they may no longer read (hidden by a
+    moderator, deleted by their author, or in a thread that was hidden), with the unread
+    counts beside them: a list must not keep a title, a name or a link its reader can no
+    longer open, and a daily digest is built from these rows. The members in
+    ``still_readable_by`` (the author) keep theirs, and staff too if they may read them.
+    ``posts`` is a list of ids or a SELECT of them."""
+    told = [
+        Notification.post_id.in_(posts),
+        Notification.user_id.not_in(sorted(still_readable_by)),
+    ]
+    if staff_may_read:
+        told.append(Notification.user_id.not_in(select(User.id).where(_is_staff())))
+    unread = db.session.execute(
+        select(Notification.user_id, func.count())
+        .where(*told, Notification.read_at.is_(None))
+        .group_by(Notification.user_id)
+        .order_by(Notification.user_id)  # members' rows in one order, as posting locks them
+    ).all()
+    db.session.execute(Notification.__table__.delete().where(*told))
+    for user_id, count in unread:
+        _count_unread(user_id, -count)
+
+
+def _is_staff():
+    return User.role.in_(sorted(policy.STAFF_ROLES, key=lambda role: role.value))

@@ -364,6 +364,9 @@ def delete_post(post: Post) -> None:
     post.state = PostState.DELETED
     recount_around(post)
     searching.index_post(post)
+    notifications.withdraw_notices_about(
+        [post.id], still_readable_by={post.author_id}, staff_may_read=False
+    )
     db.session.commit()
 
 
