@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from forum import config
 from forum.extensions import db
 from forum.models import (
     Case,
@@ -64,8 +65,32 @@ def test_crisis_phrases_are_whole_and_cancer_talk_is_not_one(app, text, expected
 def test_the_configured_country_comes_first_and_the_fallbacks_last(tmp_path):
     settings = crisis.read_settings(crisis_file(), "gb")
     assert settings.lines[0].name == "Samaritans"
-    assert [line.country for line in settings.lines[-2:]] == ["*", "*"]
+    assert [line.is_everywhere for line in settings.lines[-2:]] == [True, True]
     assert "findahelpline.com" in settings.lines[-1].url
+
+
+@pytest.mark.parametrize("country", ["UK", "GB", "IE", "uk"])
+def test_members_in_the_uk_or_ireland_see_samaritans_first(build_app, make, country):
+    app = build_app(
+        **config.settings_from_environment({"HARBOR_CRISIS_COUNTRY": country}),
+        RATELIMIT_ENABLED=False,
+    )
+    client = app.test_client()
+    log_in(client, make.member("rosa"))
+    thread = make.thread(title="Hard week")
+    page = unescape(submit(client, f"/t/{thread.id}/reply", {"body": WORRYING}).text)
+    assert "You're not alone" in page
+    assert page.index("Samaritans") < page.index("988 Suicide & Crisis Lifeline")
+    assert "116 123" in page
+
+
+def test_a_line_written_with_one_country_still_reads(tmp_path):
+    single = tmp_path / "crisis.toml"
+    single.write_text(
+        'phrases = ["want to die"]\n[[lines]]\ncountry = "us"\nwhere = "United States"\n'
+        'name = "988"\nhow = "Call or text 988"\n'
+    )
+    assert crisis.read_settings(single, "US").lines[0].countries == ("US",)
 
 
 def crisis_file():
