@@ -2,6 +2,7 @@
 then, if the member posts anyway, moderators get one quiet, urgent item."""
 
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from forum.services import crisis, site_pages
 
 from .factories import count, log_in, submit
 
+SEED = Path(__file__).resolve().parent.parent / "seed"
 WORRYING = (
     "Another scan, more spread. Honestly I want to die and my family would be better off "
     "without me."
@@ -94,9 +96,21 @@ def test_a_line_written_with_one_country_still_reads(tmp_path):
 
 
 def crisis_file():
-    from pathlib import Path
+    return SEED / "crisis.toml"
 
-    return Path(__file__).resolve().parent.parent / "seed" / "crisis.toml"
+
+def test_the_community_guidelines_list_every_countrys_line_and_the_full_list():
+    guidelines = (SEED / "welcome" / "01-community-guidelines.md").read_text()
+    settings = crisis.read_settings(crisis_file(), "US")
+    for line in settings.lines:
+        if not line.is_everywhere:
+            assert line.name in guidelines and line.where in guidelines, line.name
+    assert "https://findahelpline.com" in guidelines
+
+
+def test_the_protocol_says_talk_of_assisted_dying_or_hospice_is_not_by_itself_a_crisis():
+    protocol = " ".join((SEED / "crisis-protocol.md").read_text().split())
+    assert "assisted dying" in protocol and "is not by itself a crisis" in protocol
 
 
 # The pause, then posting anyway
