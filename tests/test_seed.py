@@ -1,4 +1,5 @@
-"""The seed: eleven boards, a pinned guide on each topic board, and idempotent runs."""
+"""The seed: fourteen boards, a pinned guide on each topic board and on planning ahead, and
+idempotent runs."""
 
 import hashlib
 import re
@@ -25,13 +26,18 @@ def snapshot():
     ]
 
 
-def test_seed_creates_eleven_boards_in_the_article_order_then_two_for_members(make):
+def test_seed_creates_the_article_boards_then_planning_ahead_then_two_for_members(make):
     seeding.seed(SEED)
     boards = db.session.scalars(select(Board).order_by(Board.position)).all()
-    assert len(boards) == 13
+    assert len(boards) == 14
     assert boards[0].slug == "welcome" and boards[0].topic is None
     assert [board.topic for board in boards[1:11]] == list(range(1, 11))
-    assert [board.name for board in boards[11:]] == ["Caregivers, family and friends", "In memory"]
+    assert [board.name for board in boards[11:]] == [
+        "Palliative care and planning ahead",
+        "Caregivers, family and friends",
+        "In memory",
+    ]
+    assert boards[11].topic is None and boards[11].visibility is BoardVisibility.PUBLIC
 
 
 def test_seed_sets_who_reads_each_board_and_who_may_post_anonymously(make):
@@ -65,16 +71,19 @@ def test_seeding_again_keeps_the_settings_an_admin_chose(make):
     assert caregivers.visibility is BoardVisibility.STAFF and not caregivers.allows_anonymous
 
 
-def test_each_topic_board_opens_with_one_pinned_guide_crediting_the_article(make):
+def test_each_topic_board_and_planning_ahead_open_with_one_pinned_guide(make):
     seeding.seed(SEED)
-    for board in db.session.scalars(select(Board).where(Board.topic.is_not(None))):
+    with_guides = select(Board).where((Board.topic.is_not(None)) | (Board.slug == "planning-ahead"))
+    boards = db.session.scalars(with_guides).all()
+    assert len(boards) == 11
+    for board in boards:
         pinned = db.session.scalars(
             select(Thread).where(Thread.board_id == board.id, Thread.is_pinned)
         ).all()
         assert len(pinned) == 1, board.slug
         guide = db.session.get(Post, pinned[0].first_post_id)
         assert CREDIT.search(guide.source), board.slug
-        assert "not medical advice" in guide.source
+        assert guide.source.count("not medical advice") == 1, board.slug
         assert db.session.get(User, guide.author_id).username == "harbor"
 
 
