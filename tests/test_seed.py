@@ -2,6 +2,7 @@
 idempotent runs."""
 
 import hashlib
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -172,3 +173,127 @@ def test_guides_are_in_our_own_words(path):
     }
     assert not runs & ARTICLE_RUNS
     assert front_matter["board"] in {board["slug"] for board in seeding.read_boards(SEED)}
+
+
+# The medical edit (issue 15): what every guide keeps, and what must not come back.
+
+LAST_REVIEWED = re.compile(
+    r"^\*Last reviewed: \d{1,2} (January|February|March|April|May|June|July|August|September"
+    r"|October|November|December) \d{4}\.\*$"
+)
+HTTPS_LINK = re.compile(r"\]\(https://[^)\s]+\)")
+
+
+def guide_body(path: Path) -> str:
+    return seeding.split_front_matter(path.read_text())[1].strip()
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_each_guide_ends_with_its_sources_and_the_date_it_was_last_reviewed(path):
+    body = guide_body(path)
+    assert body.count("\n## Sources\n") == 1
+    sources = body.split("\n## Sources\n", 1)[1]
+    assert "\n## " not in sources, "Sources must be the last section"
+    lines = [line for line in sources.splitlines() if line.strip()]
+    entries = [line for line in lines if line.startswith("- ")]
+    assert lines[: len(entries)] == entries and len(lines) == len(entries) + 1
+    assert len(entries) >= 3
+    assert CREDIT.search(entries[0]), "the article comes first, with its credit"
+    assert all(HTTPS_LINK.search(entry) for entry in entries[1:])
+    assert LAST_REVIEWED.match(lines[-1]), lines[-1]
+    assert "http://" not in body
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_each_guide_says_not_medical_advice_once_and_credits_the_article_once(path):
+    body = guide_body(path)
+    assert body.count("not medical advice") == 1
+    assert len(CREDIT.findall(body)) == 1
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_guide_headings_start_at_two_and_never_skip_a_level(path):
+    levels = [len(line) - len(line.lstrip("#")) for line in guide_body(path).splitlines()
+              if line.startswith("#")]  # fmt: skip
+    assert levels and levels[0] == 2
+    for previous, level in itertools.pairwise(levels):
+        assert 2 <= level <= previous + 1, levels
+
+
+# The spelling chosen once (UK English, seed/guides/README.md), and the US forms it rules out.
+US_SPELLINGS = {
+    "tumour": r"tumors?", "oestrogen": r"estrogens?", "centre": r"centers?",
+    "colour": r"colors?", "behaviour": r"behaviors?", "organise": r"organiz\w*",
+    "recognise": r"recogniz\w*", "haematologist": r"hematolog\w*", "counsellor": r"counselors?",
+    "favourite": r"favorites?", "travelled": r"traveled", "neighbour": r"neighbors?",
+    "anaemia": r"anemi\w*", "diarrhoea": r"diarrhea", "realise": r"realiz\w*",
+    "oesophagus": r"esophag\w*", "paediatric": r"pediatric\w*",
+}  # fmt: skip
+SPELLED_FILES = [
+    *GUIDES,
+    *sorted((SEED / "welcome").glob("*.md")),
+    SEED / "boards.toml",
+    SEED / "crisis-protocol.md",
+]
+
+
+@pytest.mark.parametrize("path", SPELLED_FILES, ids=lambda path: path.name)
+def test_one_spelling_throughout(path):
+    text = path.read_text()
+    found = {
+        uk: match.group(0)
+        for uk, us in US_SPELLINGS.items()
+        if (match := re.search(rf"\b{us}\b", text, re.IGNORECASE))
+    }
+    assert not found, f"US spellings in {path.name} (we write UK English): {found}"
+
+
+def test_the_chosen_spelling_is_the_one_in_use():
+    text = " ".join(path.read_text() for path in SPELLED_FILES)
+    assert "tumour" in text and "oestrogen" in text and "favourite" in text
+
+
+# Words the medical edit took out, because they were wrong or hurt.
+REMOVED = [
+    "only used when the cancer has spread to one area",
+    "stay hopeful",
+    "diabetes",
+    "heart disease",
+    "run out of road",
+    "almost always",
+]
+
+
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_what_the_medical_edit_removed_does_not_come_back(path):
+    text = " ".join(path.read_text().lower().split())
+    assert not [phrase for phrase in REMOVED if phrase in text]
+
+
+# What the edit put in, guide by guide (issue 15's list).
+REQUIRED = {
+    "01-when-it-returns": ["aim of getting rid of the cancer completely", "already spread when"],
+    "02-understanding-mbc": ["secondary breast cancer", "usually means MBC too, but not always",
+                             "cannot be cured", "de novo", "6 in every 100"],
+    "03-where-it-spreads": ["Lymph nodes further away", "regional recurrence", "portal"],
+    "04-the-original-source": ["most likely comes from", "biopsy", "HER2", "not curable"],
+    "05-treatment-decisions": ["HER2-low", "ESR1", "PIK3CA", "BRCA", "PD-L1", "clinical trial"],
+    "06-the-best-case": ["CDK4/6 inhibitor", "pertuzumab (Perjeta) with trastuzumab (Herceptin)",
+                         "trastuzumab deruxtecan (Enhertu)"],
+    "07-treatments": ["spinal cord", "fracture", "brain", "zoledronic acid", "denosumab",
+                      "immunotherapy", "trastuzumab (Herceptin)", "however many places"],
+    "08-care-team": ["first time with breast cancer", "palliative care team"],
+    "09-living-with-mbc": ["not curable", "secondary breast cancer"],
+    "10-your-advantages": ["If this is your first time"],
+    "11-planning-ahead": ["Palliative care", "Hospice", "advance directive", "assisted dying"],
+}  # fmt: skip
+
+
+def test_the_required_guides_are_all_there():
+    assert sorted(REQUIRED) == [path.stem for path in GUIDES]
+
+
+@pytest.mark.parametrize("stem", sorted(REQUIRED))
+def test_each_guide_says_what_the_medical_edit_asked_of_it(stem):
+    text = " ".join((SEED / "guides" / f"{stem}.md").read_text().lower().split())
+    assert not [phrase for phrase in REQUIRED[stem] if phrase.lower() not in text]
