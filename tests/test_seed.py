@@ -1,5 +1,5 @@
-"""The seed: fourteen boards, a pinned guide on each topic board and on planning ahead, and
-idempotent runs."""
+"""The seed: fourteen boards, a pinned guide on each topic board and on planning ahead, guides
+that keep to the editor's checklist (seed/guides/README.md), and idempotent runs."""
 
 import hashlib
 import itertools
@@ -88,6 +88,16 @@ def test_each_topic_board_and_planning_ahead_open_with_one_pinned_guide(make):
         assert db.session.get(User, guide.author_id).username == "harbor"
 
 
+def test_the_editors_readme_sits_beside_the_guides_but_is_never_posted(make):
+    assert (SEED / "guides" / "README.md").exists()
+    keys = [pinned.key for pinned in seeding.read_pinned_threads(SEED)]
+    assert "guides/README" not in keys
+    assert keys.count("guides/11-planning-ahead") == 1
+    seeding.seed(SEED)
+    titles = db.session.scalars(select(Thread.title)).all()
+    assert not [title for title in titles if "checklist" in title.lower()]
+
+
 def test_welcome_board_pins_guidelines_moderation_and_disclaimer_in_order(client):
     seeding.seed(SEED)
     page = client.get("/b/welcome").text
@@ -150,7 +160,7 @@ def test_the_harbor_account_cannot_log_in(client):
     assert db.session.scalar(select(User).where(User.username == "harbor")).password_hash is None
 
 
-GUIDES = sorted((SEED / "guides").glob("*.md"))
+GUIDES = sorted(path for path in (SEED / "guides").glob("*.md") if path.name != "README.md")
 # Hashes of every eight-word run in the article, so the test runs without its text.
 ARTICLE_RUNS = {
     line
@@ -297,3 +307,56 @@ def test_the_required_guides_are_all_there():
 def test_each_guide_says_what_the_medical_edit_asked_of_it(stem):
     text = " ".join((SEED / "guides" / f"{stem}.md").read_text().lower().split())
     assert not [phrase for phrase in REQUIRED[stem] if phrase.lower() not in text]
+
+
+# `flask seed` on a forum seeded before the medical edit.
+
+
+def older_seed(tmp_path: Path) -> Path:
+    """The seed as an older release had it: no planning-ahead board or guide 11, and guide
+    07 in its earlier words."""
+    older = tmp_path / "older-seed"
+    shutil.copytree(SEED, older)
+    boards = older / "boards.toml"
+    board = re.compile(r'\[\[boards\]\]\nslug = "planning-ahead"\n.*?(?=\[\[boards\]\])', re.S)
+    text, removed = board.subn("", boards.read_text())
+    assert removed == 1
+    boards.write_text(text)
+    (older / "guides" / "11-planning-ahead.md").unlink()
+    guide = older / "guides" / "07-treatments.md"
+    front_matter = guide.read_text().split("---\n", 2)[1]
+    guide.write_text(f"---\n{front_matter}---\n{OLD_GUIDE_07}\n")
+    return older
+
+
+OLD_GUIDE_07 = "Local treatment, such as radiotherapy, treats cancer in one area."
+
+
+def test_seeding_an_older_forum_adds_the_new_board_in_place_and_updates_the_guides(make, tmp_path):
+    seeding.seed(older_seed(tmp_path))
+    assert db.session.scalar(select(Board).where(Board.slug == "planning-ahead")) is None
+    guide = db.session.scalar(select(Thread).where(Thread.seed_key == "guides/07-treatments"))
+    reply = make.reply(guide, body="Radiotherapy helped my hip.")
+
+    report = seeding.seed(SEED)
+
+    assert (report.boards_created, report.threads_created, report.threads_updated) == (1, 1, 1)
+    db.session.expire_all()
+    slugs = db.session.scalars(select(Board.slug).order_by(Board.position)).all()
+    assert slugs == [fields["slug"] for fields in seeding.read_boards(SEED)]
+    assert slugs[10:] == ["your-advantages", "planning-ahead", "caregivers", "in-memory"]
+    planning = db.session.scalar(select(Board).where(Board.slug == "planning-ahead"))
+    pinned = db.session.scalars(
+        select(Thread).where(Thread.board_id == planning.id, Thread.is_pinned)
+    ).all()
+    assert [thread.seed_key for thread in pinned] == ["guides/11-planning-ahead"]
+
+    opening = db.session.get(Post, guide.first_post_id)
+    assert opening.source == guide_body(SEED / "guides" / "07-treatments.md")
+    assert "spinal cord" in opening.html
+    revisions = db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == opening.id)
+    ).all()
+    assert [revision.source for revision in revisions] == [OLD_GUIDE_07]
+    assert db.session.get(Post, reply.id).source == "Radiotherapy helped my hip."
+    assert not seeding.seed(SEED).changed_anything
