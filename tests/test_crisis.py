@@ -2,10 +2,12 @@
 then, if the member posts anyway, moderators get one quiet, urgent item."""
 
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from forum import config
 from forum.extensions import db
 from forum.models import (
     Case,
@@ -22,6 +24,7 @@ from forum.services import crisis, site_pages
 
 from .factories import count, log_in, submit
 
+SEED = Path(__file__).resolve().parent.parent / "seed"
 WORRYING = (
     "Another scan, more spread. Honestly I want to die and my family would be better off "
     "without me."
@@ -64,14 +67,50 @@ def test_crisis_phrases_are_whole_and_cancer_talk_is_not_one(app, text, expected
 def test_the_configured_country_comes_first_and_the_fallbacks_last(tmp_path):
     settings = crisis.read_settings(crisis_file(), "gb")
     assert settings.lines[0].name == "Samaritans"
-    assert [line.country for line in settings.lines[-2:]] == ["*", "*"]
+    assert [line.is_everywhere for line in settings.lines[-2:]] == [True, True]
     assert "findahelpline.com" in settings.lines[-1].url
 
 
-def crisis_file():
-    from pathlib import Path
+@pytest.mark.parametrize("country", ["UK", "GB", "IE", "uk"])
+def test_members_in_the_uk_or_ireland_see_samaritans_first(build_app, make, country):
+    app = build_app(
+        **config.settings_from_environment({"HARBOR_CRISIS_COUNTRY": country}),
+        RATELIMIT_ENABLED=False,
+    )
+    client = app.test_client()
+    log_in(client, make.member("rosa"))
+    thread = make.thread(title="Hard week")
+    page = unescape(submit(client, f"/t/{thread.id}/reply", {"body": WORRYING}).text)
+    assert "You're not alone" in page
+    assert page.index("Samaritans") < page.index("988 Suicide & Crisis Lifeline")
+    assert "116 123" in page
 
-    return Path(__file__).resolve().parent.parent / "seed" / "crisis.toml"
+
+def test_a_line_written_with_one_country_still_reads(tmp_path):
+    single = tmp_path / "crisis.toml"
+    single.write_text(
+        'phrases = ["want to die"]\n[[lines]]\ncountry = "us"\nwhere = "United States"\n'
+        'name = "988"\nhow = "Call or text 988"\n'
+    )
+    assert crisis.read_settings(single, "US").lines[0].countries == ("US",)
+
+
+def crisis_file():
+    return SEED / "crisis.toml"
+
+
+def test_the_community_guidelines_list_every_countrys_line_and_the_full_list():
+    guidelines = (SEED / "welcome" / "01-community-guidelines.md").read_text()
+    settings = crisis.read_settings(crisis_file(), "US")
+    for line in settings.lines:
+        if not line.is_everywhere:
+            assert line.name in guidelines and line.where in guidelines, line.name
+    assert "https://findahelpline.com" in guidelines
+
+
+def test_the_protocol_says_talk_of_assisted_dying_or_hospice_is_not_by_itself_a_crisis():
+    protocol = " ".join((SEED / "crisis-protocol.md").read_text().split())
+    assert "assisted dying" in protocol and "is not by itself a crisis" in protocol
 
 
 # The pause, then posting anyway

@@ -22,15 +22,34 @@ from . import watchwords
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
 # Lines that apply wherever the member lives: shown after the country ones.
 EVERYWHERE = "*"
+# What people type for a country that is not its ISO 3166 code (the United Kingdom is "GB").
+COUNTRY_ALIASES = {"UK": "GB"}
 
 
 @dataclass(frozen=True)
 class CrisisLine:
-    country: str
+    countries: tuple[str, ...]
     where: str
     name: str
     how: str
     url: str | None = None
+
+    @classmethod
+    def from_file(cls, fields: dict) -> CrisisLine:
+        """A ``[[lines]]`` entry: ``countries = ["GB", "IE"]``, or one ``country = "US"``."""
+        fields = dict(fields)
+        countries = fields.pop("countries", None) or [fields.pop("country")]
+        return cls(countries=tuple(country_code(code) for code in countries), **fields)
+
+    @property
+    def is_everywhere(self) -> bool:
+        return EVERYWHERE in self.countries
+
+
+def country_code(code: str) -> str:
+    """``code`` as the crisis file spells countries: upper case, "UK" read as "GB"."""
+    code = code.strip().upper()
+    return COUNTRY_ALIASES.get(code, code)
 
 
 @dataclass(frozen=True)
@@ -65,13 +84,13 @@ def read_settings(path: Path, country: str) -> CrisisSettings:
     with open(path, "rb") as handle:
         described = tomllib.load(handle)
     phrases = tuple(dict.fromkeys(described.get("phrases", [])))
-    lines = [CrisisLine(**line) for line in described.get("lines", [])]
-    country = country.upper()
+    lines = [CrisisLine.from_file(line) for line in described.get("lines", [])]
+    country = country_code(country)
 
     def place(line: CrisisLine) -> int:
-        if line.country == EVERYWHERE:
+        if line.is_everywhere:
             return 2
-        return 0 if line.country.upper() == country else 1
+        return 0 if country in line.countries else 1
 
     return CrisisSettings(
         phrases=phrases,

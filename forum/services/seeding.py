@@ -18,6 +18,8 @@ from . import posting, site_pages
 from .accounts import system_account
 
 PINNED_FOLDERS = ("welcome", "guides")
+# Notes for the people who write the pinned threads, kept beside them but never posted.
+NOT_PINNED = frozenset({"README.md"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def read_pinned_threads(seed_path: Path) -> list[PinnedThread]:
     threads = []
     for folder in PINNED_FOLDERS:
         for path in sorted((seed_path / folder).glob("*.md")):
+            if path.name in NOT_PINNED:
+                continue
             front_matter, body = split_front_matter(path.read_text(encoding="utf-8"))
             threads.append(
                 PinnedThread(
