@@ -1,13 +1,16 @@
 """Whatever arrives, in any field, query string or path, Harbor answers without a 500.
 
-Property tests (hypothesis) throw arbitrary text, numbers and lists at every form field
-any form declares, at every page's query string and at every part of every path. The
+Property tests (hypothesis) throw arbitrary text, numbers and lists, control characters
+among them, at every form field any form declares, at every page's query string and at
+every part of every path; every page that sends people on to a ``next`` is asked to go
+somewhere crafted to break out, and no redirect may lead off the site. The
 examples share one small world per test (the database is reset between tests, not
 between examples), which suits the property: no input, after any earlier one, fails.
 """
 
+import inspect
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from flask_wtf import FlaskForm
@@ -42,10 +45,27 @@ ODD_VALUES = [
     "admin", "moderator", "member", "public", "members", "staff", "block", "hold", "flag",
     "on", "y", "2030-01-01T00:00", "0000-00-00T99:99", "x" * 25_000, "\n" * 3000,
 ]  # fmt: skip
+# Any value may reach a header (a redirect's Location above all, through ``next``), so
+# each may carry a control character, on its own or inside a path of ours: a CR or LF
+# there was a 500 once. Browsers read a backslash as a slash and drop tabs and newlines,
+# so those come with paths to another site.
+CONTROLS = "\r\n\t\x00\x01\x08\x0b\x0c\x1b\x1f\x7f\x85\u2028\u2029"
+HEADER_BREAKERS = ["\r\nX-Evil: 1", "/\r\nX-Evil: 1", "/\t/evil.example", "//evil.example",
+                   "/\\evil.example", "https://evil.example", "http:evil.example"]  # fmt: skip
+with_controls = st.one_of(
+    st.sampled_from(HEADER_BREAKERS),
+    st.builds(
+        lambda start, controls, end: start + controls + end,
+        st.sampled_from(["", "/", "/b/treatments", "/\\", "//"]),
+        st.text(alphabet=CONTROLS, min_size=1, max_size=3),
+        st.sampled_from(["", "/", "X-Evil: 1", "evil.example/"]),
+    ),
+)
 values = st.one_of(
     st.text(max_size=80),
     st.sampled_from(ODD_VALUES),
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    with_controls,
 )
 field_values = st.one_of(values, st.lists(values, max_size=3))
 QUERY_NAMES = ["q", "board", "author", "page", "to", "quote", "next", "actor", "action",
@@ -61,6 +81,7 @@ segments = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
     st.text(min_size=1, max_size=40),
     st.sampled_from(ODD_VALUES[:20]),
+    with_controls,
 )
 
 
@@ -109,6 +130,26 @@ REQUESTS = [any_fields_to_any_form, any_query_on_any_page, any_search, any_page_
             any_value_in_any_part_of_a_path]  # fmt: skip
 
 
+def pages_that_send_people_on(app, world) -> list[tuple[str, str]]:
+    """(method, path) of each view that takes where to go next from the request: the ones
+    that call forum.navigation.safe_next, so a new one is drawn from the day it is written."""
+    found = []
+    for rule, path in example_paths(app, world.values):
+        view = inspect.unwrap(app.view_functions[rule.endpoint])
+        if "safe_next" in view.__code__.co_names:
+            found += [(method, path) for method in sorted(rule.methods & {"GET", "POST"})]
+    return found
+
+
+def any_next_page_to_a_page_that_goes_there(data, app, world):
+    method, path = data.draw(st.sampled_from(pages_that_send_people_on(app, world)))
+    fields = data.draw(st.dictionaries(st.sampled_from(form_field_names()), field_values,
+                                       max_size=3))  # fmt: skip
+    # Mostly crafted to break out, sometimes anything at all.
+    next_page = data.draw(st.one_of(with_controls, with_controls, values))
+    return method, path, {**fields, "next": next_page}, ANY_ANSWER
+
+
 @pytest.fixture(params=["anonymous", "member", "admin"])
 def visit(request, app, client, make):
     """A small world (built once for all a test's examples) and ``client`` logged in as
@@ -117,17 +158,53 @@ def visit(request, app, client, make):
     return world, enter_as(client, world, request.param)
 
 
+def send(client, token: str, method: str, path: str, fields: dict):
+    if method == "POST":
+        return client.post(path, data={"csrf_token": token, **fields})
+    return client.get(path, query_string=fields)
+
+
+def leads_off_site(response) -> bool:
+    """A redirect to another host, or one a browser would read as another host."""
+    location = response.headers.get("Location")
+    if location is None:
+        return False
+    parts = urlsplit(location)
+    return (
+        parts.netloc not in ("", "localhost")
+        or not parts.path.startswith("/")
+        or "\\" in location
+        or any(ord(character) < 0x20 or character == "\x7f" for character in location)
+    )
+
+
 @settings(max_examples=120)
 @given(data=st.data())
 def test_whatever_anyone_sends_gets_an_answer_not_an_error(app, client, visit, data):
     world, token = visit
     kind = data.draw(st.sampled_from(REQUESTS), label="kind")
     method, path, fields, answers = kind(data, app, world)
-    if method == "POST":
-        response = client.post(path, data={"csrf_token": token, **fields})
-    else:
-        response = client.get(path, query_string=fields)
+    response = send(client, token, method, path, fields)
     assert response.status_code in answers, (method, path, fields, response.status_code)
+    assert not leads_off_site(response), (method, path, fields, response.headers["Location"])
+
+
+@given(data=st.data())
+def test_wherever_anyone_is_sent_next_it_is_a_page_on_this_site(app, client, visit, data):
+    """Logging in (a member already in is sent straight on), confirming, blocking...: each
+    page that goes to a ``next`` it is given, given one crafted to break out."""
+    world, token = visit
+    method, path, fields, answers = any_next_page_to_a_page_that_goes_there(data, app, world)
+    response = send(client, token, method, path, fields)
+    assert response.status_code in answers, (method, path, fields, response.status_code)
+    assert not leads_off_site(response), (method, path, fields, response.headers["Location"])
+
+
+def test_the_pages_that_send_people_on_are_found(app, make):
+    """Drawn from the views' own code: if this finds none, the test above tests nothing."""
+    found = pages_that_send_people_on(app, build_world(make, "member"))
+    assert {("GET", "/login"), ("POST", "/confirm/resend"), ("POST", "/warnings/acknowledge"),
+            ("POST", "/u/author/block")} <= set(found)  # fmt: skip
 
 
 def test_every_form_field_is_known():

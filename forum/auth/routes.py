@@ -93,8 +93,7 @@ def resend_confirmation():
     if ActionForm().validate_on_submit():
         accounts.resend_confirmation(current_user)
         flash("We've sent the link again. It can take a few minutes to arrive.", "info")
-    back = request.form.get("next")
-    return redirect(safe_next(back) if back else url_for("users.settings"))
+    return redirect(safe_next(request.form.get("next"), url_for("users.settings")))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -97,8 +97,9 @@ def block(username: str, action: str):
         messaging.block(current_user, member)
         flash(f"You have blocked {member.username}. They can't message you and you won't hear "
               "about their posts; they are not told.", "success")  # fmt: skip
-    return redirect(safe_next(request.form.get("next")) if request.form.get("next")
-                    else url_for(".profile", username=member.username))  # fmt: skip
+    return redirect(
+        safe_next(request.form.get("next"), url_for(".profile", username=member.username))
+    )
 
 
 @bp.get("/settings/blocked")
