@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Conversation, ModerationLog, Post, User
-from forum.services import moderation
+from forum.services import accounts, moderation
 
 from .factories import count, csrf_token, log_in, submit
 
@@ -23,8 +23,7 @@ def mentor(make, username="mia", story="Stage IV since 2014, still gardening", l
     member = make.member(username)
     member.story = story
     moderation.set_mentor(member, make.admin(), True, "Years of kind replies")
-    member.mentor_listed = listed
-    db.session.commit()
+    accounts.set_mentor_listed(member, listed)  # her choice, as the settings form makes it
     return member
 
 
