@@ -13,8 +13,18 @@ from . import config as harbor_config
 from . import page_cache, policy
 from .dialects import is_sqlite
 from .extensions import db
-from .models import Post, Role
-from .services import accounts, backups, doctor, faking, mail, posting, searching, seeding
+from .models import Post, Role, SitePage
+from .services import (
+    accounts,
+    backups,
+    doctor,
+    faking,
+    mail,
+    posting,
+    searching,
+    seeding,
+    site_pages,
+)
 
 ROLE_NAMES = [role.value for role in Role]
 log = logging.getLogger("harbor.cli")
@@ -104,7 +114,8 @@ def posts():
 @posts.command("rerender")
 @click.option("--batch-size", default=500, show_default=True)
 def rerender(batch_size):
-    """Render every post's HTML again from its Markdown (after the markup rules change)."""
+    """Render every post's HTML again from its Markdown (after the markup rules change),
+    and the site's own pages (the crisis protocol)."""
     changed = seen = 0
     last_id = 0
     while True:
@@ -123,6 +134,9 @@ def rerender(batch_size):
         seen += len(batch)
         last_id = batch[-1].id
         db.session.commit()
+    for page in db.session.scalars(select(SitePage)):
+        page.html = site_pages.render_page(page.source)
+    db.session.commit()
     click.echo(f"Rendered {seen} posts again; {changed} changed.")
 
 

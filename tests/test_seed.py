@@ -117,6 +117,21 @@ def test_an_edited_guide_updates_its_text_and_keeps_replies(make, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 1
 
 
+def test_seeding_brings_a_guide_rendered_by_older_markup_rules_up_to_date(make):
+    """A release that changes the markup rules (headings, say) seeds as every release does:
+    the guides' stored HTML follows, with no revision, since their words did not change."""
+    seeding.seed(SEED)
+    guide = db.session.scalar(select(Thread).where(Thread.seed_key == "guides/07-treatments"))
+    opening = db.session.get(Post, guide.first_post_id)
+    fresh = opening.html
+    opening.html = fresh.replace("<h3>", "<h4>").replace("</h3>", "</h4>")  # as rule 1 had it
+    db.session.commit()
+
+    assert seeding.seed(SEED).threads_updated == 1
+    assert db.session.get(Post, guide.first_post_id).html == fresh
+    assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 0
+
+
 def test_a_guide_moved_to_another_board_in_its_file_moves_its_thread(make, tmp_path):
     seed_copy = tmp_path / "seed"
     shutil.copytree(SEED, seed_copy)

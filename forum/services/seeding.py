@@ -141,6 +141,11 @@ def _seed_pinned_thread(pinned: PinnedThread, board: Board, author, report: Seed
     if opening is not None and (opening.source != pinned.body or thread.title != pinned.title):
         posting.revise_post(opening, author, pinned.body, title=pinned.title)
         changed = True
+    elif opening is not None and opening.html != (html := posting.render_post(opening.source)):
+        # Same words, new markup rules (markup.MARKUP_VERSION): every release seeds, so the
+        # guides everyone reads are never left in the old form.
+        opening.html = html
+        changed = True
     if changed:
         db.session.commit()
         report.threads_updated += 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..extensions import db
-from ..markup import render_markdown
+from ..markup import PAGE_TOP_HEADING, render_markdown
 from ..models import SitePage, site_page
 
 CRISIS_PROTOCOL = "crisis-protocol"
@@ -20,10 +20,15 @@ def seed_file(name: str, seed_path: Path | None = None) -> Path:
     return Path(seed_path or current_app.config["SEED_PATH"]) / f"{name}.md"
 
 
+def render_page(source: str) -> str:
+    """A page's HTML: its headings start under the page's title, not under a post's."""
+    return render_markdown(source, top_heading=PAGE_TOP_HEADING)
+
+
 def from_seed(name: str, seed_path: Path | None = None) -> SitePage:
     """A page as its seed file has it (not stored)."""
     source = seed_file(name, seed_path).read_text(encoding="utf-8").strip()
-    return SitePage(name=name, source=source, html=render_markdown(source))
+    return SitePage(name=name, source=source, html=render_page(source))
 
 
 def current(name: str) -> SitePage:
