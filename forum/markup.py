@@ -207,11 +207,26 @@ def mentioned_names(source: str) -> list[str]:
     return list(dict.fromkeys(name.lower() for name in MENTION.findall(source)))
 
 
+# Tags between which a reader sees a break: their words must not run together as text.
+BLOCK_TAGS = frozenset(
+    {"p", "br", "hr", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6",
+     "table", "tr", "th", "td"}
+)  # fmt: skip
+
+
 class _TextExtractor(HTMLParser):
-    def __init__(self):
+    def __init__(self, breaks: bool = False):
         # Entities are kept as typed here and decoded once, all together, by visible_text.
         super().__init__(convert_charrefs=False)
         self.pieces: list[str] = []
+        self.breaks = breaks
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if self.breaks and tag in BLOCK_TAGS:
+            self.pieces.append(" ")
 
     def handle_data(self, data):
         self.pieces.append(data)
@@ -229,3 +244,15 @@ def visible_text(rendered: str) -> str:
     extractor.feed(rendered)
     extractor.close()
     return html.unescape("".join(extractor.pieces))
+
+
+def first_words(rendered: str, limit: int) -> str:
+    """The opening of rendered HTML as one line of plain text, cut at a word and ended
+    with "…" when there is more: "Three ways it can return Cancer that comes back…"."""
+    extractor = _TextExtractor(breaks=True)
+    extractor.feed(rendered)
+    extractor.close()
+    text = " ".join(html.unescape("".join(extractor.pieces)).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:–—-") + "…"
