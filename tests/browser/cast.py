@@ -24,10 +24,9 @@ FIRST_POST = (
     "My oncologist says I start Ibrance and letrozole on Monday. I'm more nervous about "
     "the tiredness than anything else. What helped you in the first few weeks?"
 )
-# Three lines on a 375px phone, as a worried question often is.
-LONG_THREAD_TITLE = (
-    "Scan next Tuesday after my first year on Kisqali: how do you all cope with the waiting?"
-)
+# Three lines on a 375px phone, as a worried question often is, on the board with the
+# longest name: the phone test's worst case.
+LONG_THREAD_TITLE = "My scan is next Tuesday, a year on Kisqali: how do you cope with the wait?"
 LONG_THREAD_REPLIES = 24  # a second page, so the page links show
 
 
@@ -59,7 +58,7 @@ def make_cast() -> dict:
     long_thread = _thread(living, lin, LONG_THREAD_TITLE, "The week before a scan, I barely sleep.")
     for number in range(LONG_THREAD_REPLIES):
         posting.reply(
-            long_thread, (jun, ola, lin)[number % 3], f"Holding you in my thoughts ({number})."
+            long_thread, (ola, lin)[number % 2], f"Holding you in my thoughts ({number})."
         )
     # A conversation everyone in the cast is in but the newcomer, for the messages pages.
     conversation = messaging.start_conversation(
