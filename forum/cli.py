@@ -13,7 +13,7 @@ from . import config as harbor_config
 from . import page_cache, policy
 from .dialects import is_sqlite
 from .extensions import db
-from .models import Post, Role, SitePage
+from .models import Post, Role
 from .services import (
     accounts,
     backups,
@@ -51,7 +51,7 @@ def seed_command():
         click.echo(
             f"Seeded: {report.boards_created} boards created, {report.boards_updated} updated; "
             f"{report.threads_created} pinned threads created, {report.threads_updated} updated; "
-            f"{report.pages_created} site pages created."
+            f"{report.pages_created} site pages created, {report.pages_updated} updated."
         )
     else:
         click.echo("Seed: everything is already in place.")
@@ -134,8 +134,7 @@ def rerender(batch_size):
         seen += len(batch)
         last_id = batch[-1].id
         db.session.commit()
-    for page in db.session.scalars(select(SitePage)):
-        page.html = site_pages.render_page(page.source)
+    site_pages.render_stored_again()
     db.session.commit()
     click.echo(f"Rendered {seen} posts again; {changed} changed.")
 

@@ -35,6 +35,7 @@ class SeedReport:
     threads_created: int = 0
     threads_updated: int = 0
     pages_created: int = 0
+    pages_updated: int = 0
 
     @property
     def changed_anything(self) -> bool:
@@ -75,6 +76,7 @@ def seed(seed_path: Path) -> SeedReport:
     for pinned in reversed(read_pinned_threads(seed_path)):
         _seed_pinned_thread(pinned, boards[pinned.board_slug], author, report)
     report.pages_created = site_pages.seed_missing(seed_path)
+    report.pages_updated = site_pages.render_stored_again()
     db.session.commit()
     return report
 

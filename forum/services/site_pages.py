@@ -7,6 +7,7 @@ protocol is there for moderators from the first day.
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..extensions import db
 from ..markup import PAGE_TOP_HEADING, render_markdown
@@ -45,3 +46,16 @@ def seed_missing(seed_path: Path) -> int:
             db.session.add(from_seed(name, seed_path))
             added += 1
     return added
+
+
+def render_stored_again() -> int:
+    """Render the stored pages again from their words, after the markup rules changed
+    (markup.MARKUP_VERSION); an admin's words stay as they are. Returns how many changed.
+    The caller commits."""
+    changed = 0
+    for page in db.session.scalars(select(SitePage)):
+        html = render_page(page.source)
+        if html != page.html:
+            page.html = html
+            changed += 1
+    return changed
