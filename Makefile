@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: db run dev worker test test-pg bench screenshots scaleout-smoke lint format lock clean
+.PHONY: db run dev worker test test-pg vnu bench screenshots scaleout-smoke lint format lock clean
 
 # Stamp files make a second `make run` skip pip when the locks have not changed.
 $(BIN)/python:
@@ -33,12 +33,23 @@ dev: db
 worker: db
 	$(FLASK) mail send --loop
 
-test: $(VENV)/.test-deps
+test: $(VENV)/.test-deps vnu
 	$(BIN)/pytest
 
 # The whole suite again on a throwaway PostgreSQL cluster (installs PostgreSQL when root).
 test-pg: $(VENV)/.test-deps
 	eval "$$(.ci/postgres.sh start)" && $(BIN)/pytest; status=$$?; .ci/postgres.sh stop >/dev/null; exit $$status
+
+# The Nu Html Checker, for tests/browser/test_valid_html.py: npm's vnu-jar at a pinned
+# version, in .venv/vnu/ (its install script, which would fetch a Java, is not run). Without
+# Java or npm here the test is skipped and says why; .ci/run installs both, so CI never skips.
+VNU_VERSION := 26.9.27
+vnu: | $(BIN)/python
+	@if [ -f $(VENV)/vnu/.version-$(VNU_VERSION) ]; then :; \
+	elif command -v java >/dev/null && command -v npm >/dev/null; then \
+	  npm install --silent --ignore-scripts --no-audit --no-fund --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION) \
+	  && touch $(VENV)/vnu/.version-$(VNU_VERSION); \
+	else echo "Java or npm is missing: the HTML check (tests/browser/test_valid_html.py) will be skipped"; fi
 
 # Harbor under gunicorn and wrk beside a bare Flask app, at 40,000 and 1,000,000 posts
 # (bench/README.md). Makes the faked forums once, in bench/data/; takes a while.

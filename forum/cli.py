@@ -14,7 +14,17 @@ from . import page_cache, policy
 from .dialects import is_sqlite
 from .extensions import db
 from .models import Post, Role
-from .services import accounts, backups, doctor, faking, mail, posting, searching, seeding
+from .services import (
+    accounts,
+    backups,
+    doctor,
+    faking,
+    mail,
+    posting,
+    searching,
+    seeding,
+    site_pages,
+)
 
 ROLE_NAMES = [role.value for role in Role]
 log = logging.getLogger("harbor.cli")
@@ -41,7 +51,7 @@ def seed_command():
         click.echo(
             f"Seeded: {report.boards_created} boards created, {report.boards_updated} updated; "
             f"{report.threads_created} pinned threads created, {report.threads_updated} updated; "
-            f"{report.pages_created} site pages created."
+            f"{report.pages_created} site pages created, {report.pages_updated} updated."
         )
     else:
         click.echo("Seed: everything is already in place.")
@@ -104,7 +114,8 @@ def posts():
 @posts.command("rerender")
 @click.option("--batch-size", default=500, show_default=True)
 def rerender(batch_size):
-    """Render every post's HTML again from its Markdown (after the markup rules change)."""
+    """Render every post's HTML again from its Markdown (after the markup rules change),
+    and the site's own pages (the crisis protocol)."""
     changed = seen = 0
     last_id = 0
     while True:
@@ -123,6 +134,8 @@ def rerender(batch_size):
         seen += len(batch)
         last_id = batch[-1].id
         db.session.commit()
+    site_pages.render_stored_again()
+    db.session.commit()
     click.echo(f"Rendered {seen} posts again; {changed} changed.")
 
 

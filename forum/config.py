@@ -50,6 +50,11 @@ MAX_REQUEST_BYTES = 512 * 1024
 def default_settings(instance_path: Path) -> dict:
     return {
         "SITE_NAME": "Harbor",
+        # What search engines and shared links say of the site (forum/sharing.py).
+        "SITE_DESCRIPTION": (
+            "A calm place for people living with metastatic breast cancer, and for those "
+            "who love and care for them. Every board opens with a short guide."
+        ),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_path / 'harbor.db'}",
         # hide_parameters keeps emails and message text out of error logs and tracebacks.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

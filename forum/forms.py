@@ -9,7 +9,19 @@ from .markup import render_markdown, visible_text
 from .text import NUL, clean_line, clean_multiline, is_blank
 
 
-class ActionForm(FlaskForm):
+class HarborForm(FlaskForm):
+    """Every form's base. Its hidden token field is rendered without an id: a page often
+    holds several forms (settings has four), and each would bring its own
+    ``id="csrf_token"``, where HTML allows an id once a page."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.short_name == self.csrf_field_name:
+                render_kw = {**render_kw, "id": False}  # False: WTForms leaves it out
+            return super().render_field(field, render_kw)
+
+
+class ActionForm(HarborForm):
     """A form with nothing but its CSRF token, for POST buttons (log out, delete, ...)."""
 
 

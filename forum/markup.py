@@ -19,20 +19,23 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 # Bump when the rules change; `flask posts rerender` brings stored HTML up to date.
-MARKUP_VERSION = 1
+# 2: headings start at the level under the page's own and never skip one.
+MARKUP_VERSION = 2
 
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "hr", "em", "strong", "del", "s", "code", "pre", "blockquote",
-        "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+        "ul", "ol", "li", "a", "h2", "h3", "h4", "h5", "h6",
         "table", "thead", "tbody", "tr", "th", "td",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "ol": ["start"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
-# Post headings sit below the page's own h1 and h2.
-HEADING_SHIFT = 2
+# A post's headings sit under the page's own: the thread's title (h1), then the post's
+# "Post by …" (h2). The site's own pages (the crisis protocol) have only their title above.
+POST_TOP_HEADING = 3
+PAGE_TOP_HEADING = 2
 
 
 # "@rosa" anywhere but inside a word or an email address.
@@ -43,9 +46,8 @@ def _build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     md.core.ruler.push("mentions", _link_mentions)
+    md.core.ruler.push("headings", _level_headings)
     md.add_render_rule("image", _render_image_as_link)
-    md.add_render_rule("heading_open", _render_shifted_heading)
-    md.add_render_rule("heading_close", _render_shifted_heading)
     return md
 
 
@@ -54,8 +56,7 @@ def _build_linkless_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.core.ruler.push("unlink", _unlink)
-    md.add_render_rule("heading_open", _render_shifted_heading)
-    md.add_render_rule("heading_close", _render_shifted_heading)
+    md.core.ruler.push("headings", _level_headings)
     return md
 
 
@@ -133,10 +134,20 @@ def _render_image_as_link(self, tokens, idx, options, env):
     return f'<a href="{escapeHtml(src)}">{label}</a>'
 
 
-def _render_shifted_heading(self, tokens, idx, options, env):
-    token = tokens[idx]
-    level = min(int(token.tag[1]) + HEADING_SHIFT, 6)
-    return f"<h{level}>" if token.nesting == 1 else f"</h{level}>\n"
+def _level_headings(state) -> None:
+    """Headings from the page's next level down, never skipping one, whatever the author
+    typed: a guide's "##" sections become h3 under the post's h2, and a "####" straight
+    after them h4. The shallowest level used becomes the top; each deeper level used, the
+    next; and no heading goes more than one level below the heading before it."""
+    top = state.env.get("top_heading", POST_TOP_HEADING)
+    typed = sorted({int(token.tag[1]) for token in state.tokens if token.type == "heading_open"})
+    ranked = {level: top + rank for rank, level in enumerate(typed)}
+    level = top - 1
+    for token in state.tokens:
+        if token.type == "heading_open":
+            level = min(ranked[int(token.tag[1])], level + 1, 6)
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{level}"
 
 
 class LinkRelFilter(Filter):
@@ -171,17 +182,24 @@ _linkless_cleaner = bleach.Cleaner(
 
 
 def render_markdown(
-    source: str, members: set[str] | frozenset[str] = frozenset(), links: bool = True
+    source: str,
+    members: set[str] | frozenset[str] = frozenset(),
+    links: bool = True,
+    top_heading: int = POST_TOP_HEADING,
 ) -> str:
     """Return sanitised HTML for a post's Markdown source.
 
     ``members`` are the lower-cased usernames that exist among those mentioned: only
     they become links, so a typo never points at a missing page. With ``links=False``
     nothing is linked, not even mentions: addresses stay visible as plain text.
+    ``top_heading``: the level its first headings take (PAGE_TOP_HEADING for a page of
+    its own).
     """
     if not links:
-        return _linkless_cleaner.clean(_linkless_markdown.render(source)).strip()
-    return _cleaner.clean(_markdown.render(source, {"members": set(members)})).strip()
+        rendered = _linkless_markdown.render(source, {"top_heading": top_heading})
+        return _linkless_cleaner.clean(rendered).strip()
+    env = {"members": set(members), "top_heading": top_heading}
+    return _cleaner.clean(_markdown.render(source, env)).strip()
 
 
 def mentioned_names(source: str) -> list[str]:
@@ -189,11 +207,26 @@ def mentioned_names(source: str) -> list[str]:
     return list(dict.fromkeys(name.lower() for name in MENTION.findall(source)))
 
 
+# Tags between which a reader sees a break: their words must not run together as text.
+BLOCK_TAGS = frozenset(
+    {"p", "br", "hr", "pre", "blockquote", "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6",
+     "table", "tr", "th", "td"}
+)  # fmt: skip
+
+
 class _TextExtractor(HTMLParser):
-    def __init__(self):
+    def __init__(self, breaks: bool = False):
         # Entities are kept as typed here and decoded once, all together, by visible_text.
         super().__init__(convert_charrefs=False)
         self.pieces: list[str] = []
+        self.breaks = breaks
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if self.breaks and tag in BLOCK_TAGS:
+            self.pieces.append(" ")
 
     def handle_data(self, data):
         self.pieces.append(data)
@@ -211,3 +244,15 @@ def visible_text(rendered: str) -> str:
     extractor.feed(rendered)
     extractor.close()
     return html.unescape("".join(extractor.pieces))
+
+
+def first_words(rendered: str, limit: int) -> str:
+    """The opening of rendered HTML as one line of plain text, cut at a word and ended
+    with "…" when there is more: "Three ways it can return Cancer that comes back…"."""
+    extractor = _TextExtractor(breaks=True)
+    extractor.feed(rendered)
+    extractor.close()
+    text = " ".join(html.unescape("".join(extractor.pieces)).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",.;:–—-") + "…"

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 from forum import create_app
 from forum.dialects import is_sqlite
 from forum.extensions import db
-from forum.models import Board, Post, PostState, Role, Thread, User
+from forum.models import Board, Post, PostState, Role, SitePage, Thread, User
+from forum.services import site_pages
 from forum.services.searching import is_search_table
 
 from .factories import PASSWORD, csrf_token, log_in, run_at_once, submit
@@ -96,6 +97,16 @@ def test_posts_rerender_brings_stored_html_up_to_date(runner, make):
     assert (
         db.session.get(Post, thread.first_post_id).html == "<p>Some <strong>bold</strong> words</p>"
     )
+
+
+def test_posts_rerender_brings_the_sites_own_pages_up_to_date_too(runner, make):
+    page = site_pages.from_seed(site_pages.CRISIS_PROTOCOL)
+    fresh, page.html = page.html, "stale"
+    db.session.add(page)
+    db.session.commit()
+    runner.invoke(args=["posts", "rerender"])
+    assert db.session.get(SitePage, site_pages.CRISIS_PROTOCOL).html == fresh
+    assert "<h2>" in fresh, "its sections sit just under the page's title"
 
 
 def test_members_replying_at_once_all_get_their_reply_stored(app, make):

@@ -308,16 +308,45 @@ def test_markdown_link_gets_rel_and_keeps_title():
     )
 
 
+def headings(html: str) -> list[str]:
+    return [name for name in tag_names(html) if re.fullmatch(r"h[1-6]", name)]
+
+
+@pytest.mark.parametrize("source", ["# Heading", "## Heading", "#### Heading", "###### Heading"])
+def test_a_posts_first_heading_sits_just_under_the_posts_own_h2(source):
+    assert headings(render_markdown(source)) == ["h3"]
+
+
+def test_a_guides_sections_are_h3_and_their_parts_h4():
+    guide = "Opening words.\n\n## Three ways it can return\n\n### Locally\n\n## Talk about it here"
+    assert headings(render_markdown(guide)) == ["h3", "h4", "h3"]
+
+
 @pytest.mark.parametrize(
-    ("source", "tag"),
-    [("# Heading", "h3"), ("## Heading", "h4"), ("#### Heading", "h6"), ("###### Heading", "h6")],
+    ("source", "levels"),
+    [
+        # The levels an author skipped are closed up...
+        ("## Before\n\n#### After", ["h3", "h4"]),
+        ("# One\n\n### Three\n\n###### Six", ["h3", "h4", "h5"]),
+        # ... and a deeper heading first never jumps past the one before it.
+        ("#### Small\n\n## Big\n\n#### Small again", ["h3", "h3", "h4"]),
+        ("## A\n\n## B\n\n#### C\n\n### D", ["h3", "h3", "h4", "h4"]),
+        # Six levels typed: there is no h7, so the deepest share h6.
+        ("# 1\n## 2\n### 3\n#### 4\n##### 5\n###### 6", ["h3", "h4", "h5", "h6", "h6", "h6"]),
+    ],
 )
-def test_headings_shift_down_two_levels(source, tag):
-    assert tag_names(render_markdown(source)) == [tag]
+def test_headings_never_skip_a_level_whatever_the_author_typed(source, levels):
+    assert headings(render_markdown(source)) == levels
+    assert headings(render_markdown(source, links=False)) == levels
 
 
-def test_setext_heading_shifts_too():
-    assert tag_names(render_markdown("Heading\n=======")) == ["h3"]
+def test_setext_headings_are_levelled_too():
+    assert headings(render_markdown("Heading\n=======\n\nSmaller\n-------")) == ["h3", "h4"]
+
+
+def test_a_page_of_its_own_starts_its_headings_at_h2():
+    html = render_markdown("## 1. Check in\n\n## 2. Share the lines", top_heading=2)
+    assert headings(html) == ["h2", "h2"]
 
 
 def test_image_becomes_plain_link():

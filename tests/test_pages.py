@@ -244,3 +244,13 @@ def test_form_fields_carry_no_placeholder_attributes(client, make):
     for path in (f"/t/{thread.id}/{thread.slug}", f"/b/{_board_slug(thread.board_id)}/new"):
         page = client.get(path).text
         assert '="None"' not in page and "autofocus" not in page, path
+
+
+def test_a_page_of_several_forms_names_each_id_once(client, make):
+    """Settings has four forms, a member's moderation page more: each has its own token and
+    its own "reason", and a label must lead to its own field (vnu checks every page too)."""
+    admin, rosa = make.admin(), make.member("rosa")
+    log_in(client, admin)
+    for path in ("/settings", f"/mod/u/{rosa.username}"):
+        ids = re.findall(r'\sid="([^"]+)"', client.get(path).text)
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))

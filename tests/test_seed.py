@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.models import Board, BoardVisibility, Post, PostRevision, Thread, User
-from forum.services import seeding
+from forum.models import Board, BoardVisibility, Post, PostRevision, SitePage, Thread, User
+from forum.services import seeding, site_pages
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 ARTICLE_TITLE = "10 Things to Know About Metastatic Breast Cancer"
@@ -135,6 +135,34 @@ def test_an_edited_guide_updates_its_text_and_keeps_replies(make, tmp_path):
     assert "A new opening line." in opening.html
     assert db.session.get(Post, reply.id).source == "This guide helped me."
     assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 1
+
+
+def test_seeding_brings_a_guide_rendered_by_older_markup_rules_up_to_date(make):
+    """A release that changes the markup rules (headings, say) seeds as every release does:
+    the guides' stored HTML follows, with no revision, since their words did not change."""
+    seeding.seed(SEED)
+    guide = db.session.scalar(select(Thread).where(Thread.seed_key == "guides/07-treatments"))
+    opening = db.session.get(Post, guide.first_post_id)
+    fresh = opening.html
+    opening.html = fresh.replace("<h3>", "<h4>").replace("</h3>", "</h4>")  # as rule 1 had it
+    db.session.commit()
+
+    assert seeding.seed(SEED).threads_updated == 1
+    assert db.session.get(Post, guide.first_post_id).html == fresh
+    assert db.session.scalar(select(func.count()).select_from(PostRevision)) == 0
+
+
+def test_seeding_renders_the_crisis_protocol_again_but_keeps_an_admins_words(make):
+    seeding.seed(SEED)
+    page = db.session.get(SitePage, site_pages.CRISIS_PROTOCOL)
+    page.source = "## Our own first step\n\nCall them."
+    page.html = "<h4>Our own first step</h4><p>Call them.</p>"  # as the old rules had it
+    db.session.commit()
+
+    assert seeding.seed(SEED).pages_updated == 1
+    page = db.session.get(SitePage, site_pages.CRISIS_PROTOCOL)
+    assert page.source == "## Our own first step\n\nCall them."
+    assert page.html == "<h2>Our own first step</h2>\n<p>Call them.</p>"
 
 
 def test_a_guide_moved_to_another_board_in_its_file_moves_its_thread(make, tmp_path):

@@ -1,8 +1,7 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, ValidationError
 
-from ..forms import NotBlank, refuse_nul
+from ..forms import HarborForm, NotBlank, refuse_nul
 from ..services.accounts import (
     PASSWORD_MIN_LENGTH,
     normalise_email,
@@ -44,7 +43,7 @@ def usable_email(form, field):
         ) from error
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(HarborForm):
     username = StringField(
         "Username",
         filters=[clean_line],
@@ -69,7 +68,7 @@ class RegisterForm(FlaskForm):
     next = HiddenField()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(HarborForm):
     username = StringField(
         "Username or email",
         filters=[clean_line],
@@ -80,7 +79,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(HarborForm):
     email = EmailField(
         "Your email address",
         filters=[clean_line],
@@ -88,7 +87,7 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(HarborForm):
     password = PasswordField(
         "New password",
         validators=[Entered("Please choose a password."), usable_password],

@@ -1,7 +1,7 @@
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import models, policy
+from .. import models, policy, sharing
 from ..errors import board_refusal
 from ..forms import ActionForm
 from ..headers import noindex_if
@@ -12,7 +12,8 @@ from . import bp
 
 @bp.get("/")
 def index():
-    return render_template("boards/index.html", boards=models.boards_for_index(current_user))
+    boards = models.boards_for_index(current_user)
+    return render_template("boards/index.html", boards=boards, summary=sharing.for_index())
 
 
 @bp.get("/robots.txt")
@@ -41,7 +42,12 @@ def board(slug: str):
     return noindex_if(
         policy.is_hidden_from_search_engines(board),
         render_template(
-            "boards/board.html", board=board, listings=listings, page=page, watching=watching
+            "boards/board.html",
+            board=board,
+            listings=listings,
+            page=page,
+            watching=watching,
+            summary=sharing.for_board(board, page.number),
         ),
     )
 

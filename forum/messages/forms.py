@@ -1,11 +1,10 @@
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, ValidationError
 
 from ..config import TITLE_MAX_LENGTH
-from ..forms import CrisisChoice, NotBlank, body_field, refuse_nul
+from ..forms import CrisisChoice, HarborForm, NotBlank, body_field, refuse_nul
 from ..text import clean_line
 
 MOST_RECIPIENTS = 10
@@ -34,7 +33,7 @@ def not_too_many(form, field):
         )
 
 
-class NewConversationForm(CrisisChoice, FlaskForm):
+class NewConversationForm(CrisisChoice, HarborForm):
     to = StringField(
         "To",
         filters=[clean_line],
@@ -62,5 +61,5 @@ class NewConversationForm(CrisisChoice, FlaskForm):
     body = body_field("Message")
 
 
-class MessageReplyForm(CrisisChoice, FlaskForm):
+class MessageReplyForm(CrisisChoice, HarborForm):
     body = body_field("Your reply")

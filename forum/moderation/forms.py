@@ -1,6 +1,5 @@
 from datetime import datetime, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..config import CONTENT_NOTE_MAX_LENGTH
-from ..forms import NotBlank, body_field, choices, refuse_nul, title_field
+from ..forms import HarborForm, NotBlank, body_field, choices, refuse_nul, title_field
 from ..models import (
     REPORT_REASON_CHOICES,
     BoardVisibility,
@@ -43,11 +42,11 @@ def reason_field(
     )  # fmt: skip
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(HarborForm):
     reason = reason_field()
 
 
-class RequiredReasonForm(FlaskForm):
+class RequiredReasonForm(HarborForm):
     reason = reason_field(required=True)
 
 
@@ -95,7 +94,7 @@ class SitePageForm(ReasonForm):
     body = body_field("Text (Markdown)")
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(HarborForm):
     resolution = SelectField(
         "Decision",
         choices=choices([
@@ -107,7 +106,7 @@ class ResolveForm(FlaskForm):
     reason = reason_field()
 
 
-class SanctionForm(FlaskForm):
+class SanctionForm(HarborForm):
     reason = reason_field(required=True, label="Reason (the member sees this)")
     duration = SelectField("For how long", choices=choices(DURATIONS), default="72")
     until = DateTimeLocalField(
@@ -129,7 +128,7 @@ class SanctionForm(FlaskForm):
         return utcnow() + timedelta(hours=hours) if hours else None
 
 
-class NoteForm(FlaskForm):
+class NoteForm(HarborForm):
     body = TextAreaField(
         "Private staff note",
         filters=[clean_multiline],
@@ -154,7 +153,7 @@ class DeleteAccountForm(RequiredReasonForm):
     )
 
 
-class RememberForm(FlaskForm):
+class RememberForm(HarborForm):
     remembrance = StringField(
         "A line from the family (shown on the profile)",
         filters=[clean_line],
@@ -178,7 +177,7 @@ class MentorForm(ReasonForm):
     is_mentor = BooleanField("Peer mentor")
 
 
-class WordForm(FlaskForm):
+class WordForm(HarborForm):
     phrase = StringField(
         "Word or phrase",
         filters=[clean_line],
@@ -221,7 +220,7 @@ class BoardSettingsForm(ReasonForm):
         return wanted
 
 
-class LogFilterForm(FlaskForm):
+class LogFilterForm(HarborForm):
     class Meta:
         csrf = False
 

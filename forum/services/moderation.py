@@ -11,7 +11,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..markup import render_markdown
 from ..models import (
     FOREVER,
     Board,
@@ -638,7 +637,7 @@ def edit_site_page(name: str, source: str, actor: User, reason: str = "") -> Sit
     """An admin rewrites one of the site's own pages (the crisis protocol, say)."""
     page = site_pages.current(name)
     before = page.source
-    page.source, page.html = source, render_markdown(source)
+    page.source, page.html = source, site_pages.render_page(source)
     page.updated_at, page.updated_by_id = utcnow(), actor.id
     db.session.add(page)
     _log(actor, "edit-page", reason,

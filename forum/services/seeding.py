@@ -37,6 +37,7 @@ class SeedReport:
     threads_created: int = 0
     threads_updated: int = 0
     pages_created: int = 0
+    pages_updated: int = 0
 
     @property
     def changed_anything(self) -> bool:
@@ -79,6 +80,7 @@ def seed(seed_path: Path) -> SeedReport:
     for pinned in reversed(read_pinned_threads(seed_path)):
         _seed_pinned_thread(pinned, boards[pinned.board_slug], author, report)
     report.pages_created = site_pages.seed_missing(seed_path)
+    report.pages_updated = site_pages.render_stored_again()
     db.session.commit()
     return report
 
@@ -144,6 +146,11 @@ def _seed_pinned_thread(pinned: PinnedThread, board: Board, author, report: Seed
     opening = thread.first_post_id and db.session.get(Post, thread.first_post_id)
     if opening is not None and (opening.source != pinned.body or thread.title != pinned.title):
         posting.revise_post(opening, author, pinned.body, title=pinned.title)
+        changed = True
+    elif opening is not None and opening.html != (html := posting.render_post(opening.source)):
+        # Same words, new markup rules (markup.MARKUP_VERSION): every release seeds, so the
+        # guides everyone reads are never left in the old form.
+        opening.html = html
         changed = True
     if changed:
         db.session.commit()

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
@@ -8,7 +7,7 @@ from ..config import (
     CONTENT_NOTE_SUGGESTIONS,
     TITLE_MAX_LENGTH,
 )
-from ..forms import CrisisChoice, body_field, choices, refuse_nul, title_field
+from ..forms import CrisisChoice, HarborForm, body_field, choices, refuse_nul, title_field
 from ..models import REPORT_REASON_CHOICES
 from ..text import clean_line, clean_multiline, is_blank
 
@@ -66,7 +65,7 @@ class ContentNoteFields:
         return {"content_note_choice": OWN_WORDS, "content_note_other": note}
 
 
-class NewThreadForm(ContentNoteFields, CrisisChoice, FlaskForm):
+class NewThreadForm(ContentNoteFields, CrisisChoice, HarborForm):
     title = title_field()
     body = body_field()
     # Only offered, and only honoured, on boards that allow it.
@@ -75,13 +74,13 @@ class NewThreadForm(ContentNoteFields, CrisisChoice, FlaskForm):
     preview = SubmitField("Preview")
 
 
-class ReplyForm(ContentNoteFields, CrisisChoice, FlaskForm):
+class ReplyForm(ContentNoteFields, CrisisChoice, HarborForm):
     body = body_field("Your reply")
     anonymous = BooleanField(ANONYMOUS_LABEL)
     preview = SubmitField("Preview")
 
 
-class EditPostForm(ContentNoteFields, CrisisChoice, FlaskForm):
+class EditPostForm(ContentNoteFields, CrisisChoice, HarborForm):
     body = body_field()
 
 
@@ -89,7 +88,7 @@ class EditOpeningPostForm(EditPostForm):
     title = title_field()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(HarborForm):
     reason = RadioField(
         "What's wrong?",
         choices=choices(REPORT_REASON_CHOICES),
@@ -102,7 +101,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class DraftForm(FlaskForm):
+class DraftForm(HarborForm):
     """What harbor.js sends while a member writes: like the posting forms, but blank is
     allowed (it clears the draft) and nothing else is checked until they send."""
 

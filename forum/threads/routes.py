@@ -1,7 +1,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import models, policy
+from .. import models, policy, sharing
 from ..errors import board_refusal, words_kept_page
 from ..forms import ActionForm
 from ..headers import noindex_if
@@ -111,6 +111,7 @@ def thread(thread_id: int, slug: str | None = None):
         unread_on_page=policy.can_keep_reading_place(current_user)
         and shown_upto > (reading.read_upto or 0),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
+        summary=sharing.for_thread(thread, posts, page.number),
     )
     return noindex_if(
         policy.is_hidden_from_search_engines(thread.board), post_html.fill_csrf_slots(page_html)

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -10,7 +9,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from ..auth.forms import usable_email
-from ..forms import NotBlank, choices, refuse_nul
+from ..forms import HarborForm, NotBlank, choices, refuse_nul
 from ..models import EmailFrequency
 from ..services.accounts import PASSWORD_MIN_LENGTH, password_problem
 from ..text import clean_line, clean_multiline
@@ -28,7 +27,7 @@ def usable_new_password(form, field):
         raise ValidationError(problem)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(HarborForm):
     display_name = StringField(
         "Display name",
         filters=[clean_line],
@@ -57,7 +56,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(HarborForm):
     current = PasswordField("Current password")
     new = PasswordField(
         "New password",
@@ -69,7 +68,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(HarborForm):
     email = EmailField(
         "New email address",
         filters=[clean_line],
@@ -85,7 +84,7 @@ WHAT_HAPPENS_TO_POSTS = [
 ]
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(HarborForm):
     posts = RadioField(
         "What should happen to what you wrote?",
         choices=choices(WHAT_HAPPENS_TO_POSTS),
@@ -98,5 +97,5 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class MentorListingForm(FlaskForm):
+class MentorListingForm(HarborForm):
     listed = BooleanField("List me on the peer mentors page, so new members can write to me")

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Board, ReactionKind, ReportReason
-from forum.services import community, moderation, posting, seeding
+from forum.models import Board, ReactionKind, ReportReason, Thread
+from forum.services import community, messaging, moderation, posting, seeding
 from tests.factories import Factories
 
 # Long enough to wrap on a phone, as real titles do.
@@ -24,6 +24,10 @@ FIRST_POST = (
     "My oncologist says I start Ibrance and letrozole on Monday. I'm more nervous about "
     "the tiredness than anything else. What helped you in the first few weeks?"
 )
+# Three lines on a 375px phone, as a worried question often is, on the board with the
+# longest name: the phone test's worst case.
+LONG_THREAD_TITLE = "My scan is next Tuesday, a year on Kisqali: how do you cope with the wait?"
+LONG_THREAD_REPLIES = 24  # a second page, so the page links show
 
 
 def make_cast() -> dict:
@@ -56,6 +60,22 @@ def make_cast() -> dict:
     posting.reply(scam, lin, "DM me for a miracle cure that doctors hide, only $99.")
     to_curate = _thread(treatments, lin, "Best socks for cold feet?", "Mine are always cold.")
 
+    long_thread = _thread(living, lin, LONG_THREAD_TITLE, "The week before a scan, I barely sleep.")
+    for number in range(LONG_THREAD_REPLIES):
+        posting.reply(
+            long_thread, (ola, lin)[number % 2], f"Holding you in my thoughts ({number})."
+        )
+    # A conversation everyone in the cast is in but the newcomer, for the messages pages.
+    conversation = messaging.start_conversation(
+        admin, [jun, lin, moderator], "Checking in", "How is everyone doing this week?"
+    )
+    message = messaging.reply(conversation, lin, "Better today, thank you.")
+    guide = db.session.scalar(
+        select(Thread)
+        .where(Thread.board_id == treatments.id, Thread.seed_key.is_not(None))
+        .order_by(Thread.id)
+    )
+
     return {
         "admin": admin.username,
         "moderator": moderator.username,
@@ -68,8 +88,14 @@ def make_cast() -> dict:
         "reported_thread": {"id": reported.id, "path": f"/t/{reported.id}/{reported.slug}"},
         "report_thread": {"path": f"/t/{scam.id}/{scam.slug}"},
         "curation_thread": {"path": f"/t/{to_curate.id}/{to_curate.slug}"},
-        "held_thread": {"id": held.id, "first_post_id": held.first_post_id},
-    }
+        "held_thread": {"id": held.id, "path": f"/t/{held.id}/{held.slug}",
+                        "first_post_id": held.first_post_id},
+        "long_thread": {"path": f"/t/{long_thread.id}/{long_thread.slug}"},
+        "guide": {"path": f"/t/{guide.id}/{guide.slug}", "first_post_id": guide.first_post_id},
+        "newcomer": waiting.username,
+        "conversation_id": conversation.id,
+        "message_id": message.id,
+    }  # fmt: skip
 
 
 def _thread(board, author, title, body):

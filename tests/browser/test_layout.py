@@ -19,13 +19,27 @@ def first_words_top(page) -> float:
     return page.locator("article.post .post-body > :first-child").first.bounding_box()["y"]
 
 
+def lines_in(locator) -> float:
+    return locator.evaluate("(e) => e.offsetHeight / parseFloat(getComputedStyle(e).lineHeight)")
+
+
 @pytest.mark.parametrize("who", [None, "jun"])
 def test_on_a_phone_a_thread_starts_with_its_words(open_page, harbor, who):
-    """A compact header, the title, then the first post: not a screenful of chrome."""
+    """A compact header, the title, then the first post: not a screenful of chrome.
+
+    The worst case: the first page of a long thread (so it has page links) whose title
+    takes three lines, on "Living with metastatic breast cancer", the longest board name.
+    """
     page = open_page(PHONE, is_mobile=True, has_touch=True)
     if who:
         log_in(page, who)
-    page.goto(harbor.cast["thread"]["path"])
+    page.goto(harbor.cast["long_thread"]["path"])
+    assert round(lines_in(page.get_by_role("heading", level=1))) == 3
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
+    # "Harbor" above leads to all the boards: the crumbs keep to one line, the board's.
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    expect(crumbs.get_by_role("link", name="Living with metastatic breast cancer")).to_be_visible()
+    expect(crumbs.get_by_role("link", name="All boards")).to_be_hidden()
     assert first_words_top(page) <= 250
 
 
