@@ -21,10 +21,9 @@ from forum.config import default_settings
 from forum.dialects import is_sqlite
 from forum.extensions import db
 
-from .factories import Factories, log_in
+from .factories import OPEN_GATES, Factories, log_in
 
 TEST_SECRET_KEY = "only-for-the-test-suite"
-OPEN_GATES = {"FIRST_POSTS_HELD": 0, "MESSAGES_AFTER_POSTS": 0}
 
 # Property tests share one app and database per test function (not per example), and
 # stay quick: a few dozen examples each. CI (HYPOTHESIS_PROFILE=ci) runs the same ones

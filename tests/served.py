@@ -18,7 +18,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .factories import PASSWORD
+from .factories import OPEN_GATES, PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 _CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
@@ -32,13 +32,15 @@ def free_port() -> int:
 
 
 def harbor_environment(database_url: str, instance_path: Path) -> dict:
-    """What a Harbor process here is started with: this database, no limits on scripted load."""
+    """What a Harbor process here is started with: this database, no limits on scripted load,
+    and the posting gates open, as in the suite's own app (tests/conftest.py)."""
     environment = {name: value for name, value in os.environ.items() if name != "MAIL_URL"}
     environment.update(
         DATABASE_URL=database_url,
         SECRET_KEY="only-for-the-test-suite",
         HARBOR_INSTANCE_PATH=str(instance_path),
         RATELIMIT_ENABLED="0",
+        **{f"HARBOR_{name}": str(value) for name, value in OPEN_GATES.items()},
     )
     return environment
 

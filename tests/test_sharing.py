@@ -88,7 +88,7 @@ def test_members_only_staff_and_unlisted_boards_say_nothing_to_the_outside(clien
             assert "My mother's scan" not in page[: page.index("</head>")]
 
 
-def test_a_held_thread_shows_its_words_to_nobody_outside(client, make):
+def test_a_held_thread_shows_its_words_to_nobody_outside(client, make, default_gates):
     newcomer = make.newcomer("nell", confirmed=True)
     post = posting.start_thread(
         make.board("treatments"), newcomer, "Hello from a newcomer", "I was diagnosed last month."
