@@ -3,6 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
+from forum.threads.forms import OWN_WORDS
+
 from .conftest import DESKTOP, PHONE
 from .steps import log_in
 
@@ -70,6 +72,24 @@ def test_nothing_scrolls_sideways_at_320_pixels_or_200_percent_zoom(
             if scrolls_sideways(page):
                 wide.append(f"{who or 'visitor'} {path}")
     assert wide == []
+
+
+def test_words_without_a_break_and_wide_tables_stay_on_a_phone_screen(open_page):
+    """A title of one long unbroken word, a content note in the member's own words, and a
+    table of twenty columns: the page itself never scrolls sideways (the table may)."""
+    page = open_page(NARROWEST)
+    log_in(page, "jun", then="/b/living-with-mbc/new")
+    token = page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    table = "|" + "|".join(f"column {n}" for n in range(20)) + "|\n" + "|---" * 20 + "|\n"
+    answer = page.request.post("/b/living-with-mbc/new", form={
+        "csrf_token": token, "title": "Unbroken" * 18, "body": f"Wide.\n\n{table}",
+        "content_note_choice": OWN_WORDS, "content_note_other": "Anunbrokennote" * 4,
+    })  # fmt: skip
+    assert answer.ok
+    page.goto(answer.url)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert "Unbroken" in page.title()
+    assert not scrolls_sideways(page)
 
 
 def test_the_menu_is_folded_on_a_phone_and_laid_out_on_a_desktop(open_page):
