@@ -82,6 +82,8 @@ def wait_page(error: RateLimitExceeded):
         fields=_fields_to_send_again() if words else [],
         action=request.path,
         back=referring_path(),
+        # Someone locked out of logging in may simply have forgotten their password.
+        offer_reset=request.endpoint == "auth.login",
     )
     return page, 429, {"Retry-After": str(seconds)}
 

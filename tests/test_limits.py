@@ -62,6 +62,7 @@ def test_logging_in_is_limited_per_address(limited):
     refused = log_in_attempt(client, "someone-else")
     assert refused.status_code == 429
     assert "tries to log in" in unescape(refused.text)
+    assert 'href="/reset">Choose a new password</a>' in refused.text, "a way out of the lock"
     assert log_in_attempt(client_from(limited, "192.0.2.99"), "someone").status_code == 200
 
 

@@ -22,7 +22,7 @@ from forum.models import (
     Thread,
     User,
 )
-from forum.services import community, messaging
+from forum.services import accounts, community, messaging
 
 from .factories import PASSWORD, count, csrf_token, log_in, submit
 
@@ -161,10 +161,13 @@ def test_recipients_that_cannot_be_reached_are_named_and_the_words_kept(client, 
     db.session.add(Block(blocker_id=blocker.id, blocked_id=rosa.id))
     db.session.commit()
     log_in(client, rosa)
-    response = write(client, "jun, nobody_here, mae, rosa", "About Tuesday", "My long words")
+    accounts.system_account()  # "harbor", who writes the guides
+    names = "jun, nobody_here, mae, rosa, harbor"
+    response = write(client, names, "About Tuesday", "My long words")
     page = unescape(response.text)
     assert response.status_code == 200
     assert "There is no member called “nobody_here”" in page
+    assert "“harbor” is the site's own account, which no one reads" in page
     assert "mae can't receive messages from you." in page
     assert "blocked" not in page.split("<main")[1].lower()
     assert "You don't need to add yourself" in page

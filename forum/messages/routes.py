@@ -119,8 +119,12 @@ def recipients_for(names: list[str]) -> tuple[list[models.User], list[str]]:
     recipients, problems = [], []
     for name in names:
         member = found.get(name.lower())
-        if member is None or member.is_system:
+        if member is None:
             problems.append(f"There is no member called “{name}”. Please check the spelling.")
+        elif member.is_system:
+            problems.append(f"“{member.username}” is the site's own account, which no one "
+                            "reads. To reach the moderators, report a post or write to one "
+                            "of them.")  # fmt: skip
         elif member.id == current_user.id:
             problems.append("You don't need to add yourself: you are in the conversation already.")
         elif models.has_blocked(current_user, member):
