@@ -75,7 +75,7 @@ def default_settings(instance_path: Path) -> dict:
         # Reports from this many different members hide a post until a moderator looks.
         "REPORTS_TO_HIDE": 3,
         # Scammers seek out people who are ill: a member may start private conversations
-        # (and their links become clickable) only after this many visible public posts
+        # (and their links become clickable) only after this many visible posts on the boards
         # (approved, or never held).
         "MESSAGES_AFTER_POSTS": 3,
         # How many reverse proxies in front of Harbor add X-Forwarded-* headers. Zero

@@ -36,7 +36,7 @@ class Page:
 
 def requested_page_number() -> int:
     """The number asked for in ``?page=``, before anyone knows how many pages there are."""
-    raw = request.args.get("page", "1")
+    raw = request.args.get("page") or "1"  # "?page=" alone is the first page
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
         abort(404)
     return int(raw)

@@ -260,7 +260,7 @@ def can_set_content_note(user: User | None, post: Post, thread: Thread) -> bool:
 
 
 def can_start_conversation(user: User | None, posts_needed: int) -> bool:
-    """Members with enough visible public posts; staff always (they must reach anyone)."""
+    """Members with enough visible posts on the boards; staff always (they must reach anyone)."""
     if not can_speak(user):
         return False
     return is_staff(user) or posts_still_needed(user, posts_needed) == 0
