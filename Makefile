@@ -23,11 +23,15 @@ db: $(VENV)/.app-deps
 	$(FLASK) db upgrade
 	$(FLASK) seed
 
+# One process with four threads: rate limits and kept pages live in the process's memory
+# (memory://), so a second process would count every limit twice. Several processes or
+# hosts need a shared store (README, "Running several servers").
 run: db
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	HARBOR_BASE_URL=$${HARBOR_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	  $(BIN)/gunicorn --workers 1 --threads 4 --bind 127.0.0.1:$(PORT) wsgi:app
 
 dev: db
-	$(FLASK) run --debug --port $(PORT)
+	HARBOR_BASE_URL=$${HARBOR_BASE_URL:-http://127.0.0.1:$(PORT)} $(FLASK) run --debug --port $(PORT)
 
 # Delivers the outbox (and daily digests) while `make run` serves the site.
 worker: db
