@@ -258,6 +258,14 @@ def test_guide_headings_start_at_two_and_never_skip_a_level(path):
         assert 2 <= level <= previous + 1, levels
 
 
+@pytest.mark.parametrize("path", GUIDES, ids=lambda path: path.stem)
+def test_links_from_a_guide_to_our_own_boards_lead_to_boards_the_seed_makes(path):
+    boards = {board["slug"] for board in seeding.read_boards(SEED)}
+    linked = re.findall(r"\]\(/b/([a-z0-9-]+)\)", guide_body(path))
+    assert set(linked) <= boards
+    assert not re.search(r'board "[A-Z]', guide_body(path)), "name a board as a link to it"
+
+
 # The spelling chosen once (UK English, seed/guides/README.md), and the US forms it rules out.
 US_SPELLINGS = {
     "tumour": r"tumors?", "oestrogen": r"estrogens?", "centre": r"centers?",
