@@ -246,25 +246,22 @@ def notified(client, world: World) -> bool:
 # every reader, only while it is public; "named": the same, but never under the author's
 # name when anonymous; "new": members other than the author, while it is public; "others":
 # members other than the author who were told while it was public and may still read it.
+def other_visible_threads(world: World) -> int:
+    """How many threads of the board everyone sees, besides the one in question."""
+    threads = db.session.scalars(select(Thread).where(Thread.board_id == world.board.id))
+    return sum(1 for t in threads if t.state is ThreadState.VISIBLE and t.id != world.listed.id)
+
+
 def counted_on_index(client, world: World) -> bool:
     """Whether the board's thread count on the index includes the thread."""
-    others = sum(
-        1
-        for thread in db.session.scalars(select(Thread).where(Thread.board_id == world.board.id))
-        if thread.state is ThreadState.VISIBLE and thread.id != world.listed.id
-    )
     card = client.get("/").text.split(world.board.name, 1)[1].split("</li>", 1)[0]
-    return f"{others + 1} threads" in card
+    return f"{other_visible_threads(world) + 1} threads" in card
 
 
 def counted_in_pages(client, world: World) -> bool:
     """Whether the board's pages (one thread each) make room for the thread."""
-    others = sum(
-        1
-        for thread in db.session.scalars(select(Thread).where(Thread.board_id == world.board.id))
-        if thread.state is ThreadState.VISIBLE and thread.id != world.listed.id
-    )
-    return client.get(f"/b/{world.board.slug}?page={others + 1}").status_code == 200
+    last_page = other_visible_threads(world) + 1
+    return client.get(f"/b/{world.board.slug}?page={last_page}").status_code == 200
 
 
 THREAD_SURFACES = {
