@@ -33,8 +33,13 @@ def board(slug: str):
 def thread(thread_id: int):
     thread = models.thread_with_board(thread_id)
     # Feeds are read by programs without a login: only what any visitor may see, so
-    # threads on members' and staff boards have none.
-    if thread is None or not policy.can_see_thread(None, thread):
+    # threads on members' and staff boards have none; nor, like their boards, do threads
+    # on boards kept from search engines.
+    if (
+        thread is None
+        or not policy.can_see_thread(None, thread)
+        or not policy.has_feed(thread.board)
+    ):
         abort(404)
     return atom(
         thread.title,
