@@ -90,6 +90,19 @@ def test_a_member_downloads_exactly_what_she_wrote(client, wren):
     assert len(data["bookmarks"]) == 1
 
 
+def test_links_in_the_export_lead_to_the_site_whatever_the_request_said(app, client, wren):
+    log_in(client, wren)
+    # The same login, sent to the same server under a name of the sender's choosing.
+    session = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    client.set_cookie(session.key, session.value, domain="evil.example")
+    response = client.get("/settings/export.zip", headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    everything = "\n".join(archive.read(name).decode() for name in archive.namelist())
+    assert "evil.example" not in everything
+    assert f"{app.config['BASE_URL']}/p/" in everything
+
+
 def test_the_export_is_for_members_only(client):
     assert client.get("/settings/export.zip").status_code == 302
 

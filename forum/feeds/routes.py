@@ -1,6 +1,7 @@
-from flask import abort, render_template, url_for
+from flask import abort, render_template
 
 from .. import models, policy
+from ..addresses import absolute_url
 from ..models import utcnow
 from . import bp
 
@@ -24,8 +25,8 @@ def board(slug: str):
     return atom(
         board.name,
         models.latest_posts(FEED_LENGTH, board=board),
-        url_for("feeds.board", slug=slug, _external=True),
-        url_for("boards.board", slug=slug, _external=True),
+        absolute_url("feeds.board", slug=slug),
+        absolute_url("boards.board", slug=slug),
     )
 
 
@@ -44,6 +45,6 @@ def thread(thread_id: int):
     return atom(
         thread.title,
         models.latest_posts(FEED_LENGTH, thread=thread),
-        url_for("feeds.thread", thread_id=thread.id, _external=True),
-        url_for("threads.thread", thread_id=thread.id, slug=thread.slug, _external=True),
+        absolute_url("feeds.thread", thread_id=thread.id),
+        absolute_url("threads.thread", thread_id=thread.id, slug=thread.slug),
     )

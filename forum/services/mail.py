@@ -27,6 +27,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
 
 from .. import policy, tokens
+from ..addresses import absolute_url
 from ..extensions import db
 from ..markup import visible_text
 from ..models import (
@@ -54,14 +55,8 @@ DIGEST_MOST_ITEMS = 20
 # Writing emails ---------------------------------------------------------------------
 
 
-def external_url(endpoint: str, **values) -> str:
-    """A full link for an email, built without a request (the worker has none)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def unsubscribe_url(member: User) -> str:
-    return external_url(
+    return absolute_url(
         "users.unsubscribe", token=tokens.make(tokens.UNSUBSCRIBE, {"member": member.id})
     )
 
@@ -92,8 +87,8 @@ def queue(
         context["unsubscribe_url"] = link
     context.update(
         site_name=current_app.config["SITE_NAME"],
-        home_url=external_url("boards.index"),
-        settings_url=external_url("users.settings"),
+        home_url=absolute_url("boards.index"),
+        settings_url=absolute_url("users.settings"),
         member=member,
     )
     email = OutboxEmail(
@@ -165,10 +160,10 @@ def email_text(notification: Notification) -> str:
 
 def notification_link(notification: Notification) -> str:
     if notification.post_id is not None:
-        return external_url("threads.post", post_id=notification.post_id)
+        return absolute_url("threads.post", post_id=notification.post_id)
     if notification.conversation_id is not None:
-        return external_url("messages.conversation", conversation_id=notification.conversation_id)
-    return external_url("users.notifications")
+        return absolute_url("messages.conversation", conversation_id=notification.conversation_id)
+    return absolute_url("users.notifications")
 
 
 def queue_digests(now: datetime | None = None) -> int:
@@ -229,7 +224,7 @@ def _queue_digest(member_id: int, due, now: datetime) -> bool:
         member=member,
         items=[(email_text(item), notification_link(item)) for item in shown],
         more=len(news) > len(shown),
-        notifications_url=external_url("users.notifications"),
+        notifications_url=absolute_url("users.notifications"),
     )
     db.session.commit()
     return True
