@@ -11,6 +11,8 @@ from sqlalchemy import func, select, text
 
 from forum.extensions import db
 from forum.models import (
+    Board,
+    Conversation,
     EmailFrequency,
     ModerationLog,
     Notification,
@@ -186,6 +188,38 @@ def test_a_member_may_keep_her_posts_as_a_former_member(client, make, wren):
     assert db.session.scalar(select(Post).where(Post.source == "Heat packs?")).state is (
         PostState.VISIBLE
     )
+
+
+def test_a_former_member_is_never_named_by_the_account_left_behind(client, make, wren):
+    """The row stays as former-member-<id> for the moderation records; readers, feeds,
+    quotes and conversations say "A former member"."""
+    shared = db.session.scalar(select(Thread).where(Thread.title == "Bone pain at night"))
+    coffee = db.session.scalar(select(Conversation).where(Conversation.subject == "Coffee"))
+    opening, board = shared.first_post_id, db.session.get(Board, shared.board_id)
+    log_in(client, wren)
+    submit(client, "/settings/delete", {"posts": "keep", "password": PASSWORD, "understood": "y"})
+    jun = db.session.scalar(select(User).where(User.username == "jun"))
+    log_in(client, jun)
+    pages = {
+        "thread": client.get(f"/t/{shared.id}/{shared.slug}").text,
+        "board feed": client.get(f"/b/{board.slug}/feed.atom").text,
+        "thread feed": client.get(f"/t/{shared.id}/feed.atom").text,
+        "quote": client.get(f"/t/{shared.id}/{shared.slug}?quote={opening}").text,
+        "conversation": client.get(f"/messages/{coffee.id}").text,
+        "conversations": client.get("/messages").text,
+    }
+    for where, page in pages.items():
+        assert "former-member-" not in page, where
+    assert "<name>A former member</name>" in pages["thread feed"]
+    assert 'data-quote-who="A former member"' in pages["thread"]
+    assert "Message from A former member" in pages["conversation"]
+    quote = client.get(f"/p/{opening}/quote").json["text"]
+    assert quote.startswith("A former member wrote:\n> Heat packs?")
+
+    # Quoting them names nobody, so nobody is told.
+    notices = db.session.scalar(select(func.count()).select_from(Notification))
+    submit(client, f"/t/{shared.id}/reply", {"body": quote + "Same here."})
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == notices
 
 
 def test_deleting_needs_the_box_ticked_and_a_choice(client, rosa):
