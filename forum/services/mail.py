@@ -138,7 +138,7 @@ def queue_notification(member: User, notification: Notification, post: Post | No
     """Email a notification now, for members who asked for an email each time."""
     if member.email_frequency is not EmailFrequency.EVERY_EVENT or not policy.may_email(member):
         return
-    queue(
+    email = queue(
         "notification",
         member.email,
         email_text(notification),
@@ -147,6 +147,30 @@ def queue_notification(member: User, notification: Notification, post: Post | No
         headline=email_text(notification),
         excerpt=excerpt(post) if post is not None else "",
         link=notification_link(notification),
+    )
+    # Filed under its post, so that it can be taken back if the post goes before it does.
+    email.post_id = post.id if post is not None else None
+
+
+WITHDRAWN = "Withdrawn: what it was about was removed before it was sent."
+
+
+def withdraw_unsent(*which) -> None:
+    """Take back the emails ``which`` (conditions on the outbox) that have not gone yet, in
+    the caller's transaction.
+
+    An email waiting for a worker is deleted, words and all. One a worker has claimed may
+    be going out this moment and cannot be recalled: it is marked given up instead, so that
+    if this attempt fails it is never tried again. Deleting it would not stop the send
+    either, and the worker would then fail to record a row that is gone.
+    """
+    now = utcnow()
+    outbox = OutboxEmail.__table__
+    unsent = (OutboxEmail.sent_at.is_(None), OutboxEmail.given_up_at.is_(None))
+    free = or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now)
+    db.session.execute(outbox.delete().where(*which, *unsent, free))
+    db.session.execute(
+        outbox.update().where(*which, *unsent, ~free).values(given_up_at=now, last_error=WITHDRAWN)
     )
 
 
