@@ -260,6 +260,20 @@ def test_nobody_can_register_a_name_kept_for_former_members(client):
     assert db.session.scalar(select(User).where(User.username_key == "former-member-7")) is None
 
 
+def test_words_removed_with_an_account_are_not_emailed_even_from_an_anonymous_post(make, wren):
+    """Emails naming the member are dropped by their name; an anonymous post's name nobody,
+    so they go by the post they are about."""
+    carol = make.member("carol")
+    carol.email_frequency = EmailFrequency.EVERY_EVENT
+    board = make.board()
+    board.allows_anonymous = True
+    thread = make.thread(board=board, author=make.member("rosa"))
+    posting.reply(thread, wren, "@carol my oncologist said it spread", anonymous=True)
+    assert "it spread" in every_stored_value()
+    member_data.delete_account(wren, remove_posts=True, by=wren)
+    assert "it spread" not in every_stored_value()
+
+
 def test_a_member_called_hope_leaves_others_hopes_alone(make, wren):
     """Only what the member did is reworded or dropped, not every "hope" in others' mail."""
     hope = make.member("hope")

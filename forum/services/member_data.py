@@ -300,6 +300,11 @@ def _withdraw_posts(member: User) -> set[Thread]:
     threads = {db.session.get(Thread, post.thread_id) for post in posts}
     post_ids = [post.id for post in posts]
     db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(post_ids)))
+    # Emails quoting them go too, sent or not. Those naming the member are found by name
+    # below; an anonymous post's name nobody, so they are found by the post.
+    about_them = OutboxEmail.post_id.in_(post_ids)
+    mail.withdraw_unsent(about_them)
+    db.session.execute(delete(OutboxEmail).where(about_them, OutboxEmail.claimed_until.is_(None)))
     for post in posts:
         post.state = PostState.DELETED
         post.source = post.html = ""
