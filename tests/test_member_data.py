@@ -105,6 +105,36 @@ def test_links_in_the_export_lead_to_the_site_whatever_the_request_said(app, cli
     assert f"{app.config['BASE_URL']}/p/" in everything
 
 
+def test_a_deleted_post_is_gone_from_the_forum_kept_for_moderators_and_marked_in_her_zip(
+    client, make, wren
+):
+    """The delete page says what happens: the words leave the forum for everyone, the
+    moderators keep a copy, and so does her own download, marked as deleted."""
+    reply = db.session.scalar(select(Post).where(Post.source == "Thank you, trying it tonight."))
+    thread = db.session.get(Thread, reply.thread_id)
+    log_in(client, wren)
+    page = client.get(f"/p/{reply.id}/delete").text
+    assert "Your words will be removed" not in page
+    assert "leave the forum for everyone" in page and "moderators keep a copy" in page
+    submit(client, f"/p/{reply.id}/delete")
+    assert "trying it tonight" not in client.get(f"/t/{thread.id}/{thread.slug}").text
+
+    archive = download(client)
+    [deleted] = [name for name in archive.namelist() if name.startswith("posts/deleted/")]
+    text = archive.read(deleted).decode()
+    assert "Thank you, trying it tonight." in text
+    assert 'note: "You deleted this post' in text
+    data = json.loads(archive.read("harbor-data.json"))
+    [gone] = [post for post in data["posts"] if post["state"] == "deleted"]
+    assert gone["markdown"] == "Thank you, trying it tonight."
+    assert gone["note"].startswith("You deleted this post")
+    assert "posts/deleted/" in archive.read("README.txt").decode()
+
+    submit(client, "/logout")
+    log_in(client, make.moderator("mo"))
+    assert "trying it tonight" in client.get(f"/mod/p/{reply.id}/history").text
+
+
 def test_the_export_is_for_members_only(client):
     assert client.get("/settings/export.zip").status_code == 302
 
