@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 
 from . import policy
+from .addresses import absolute
 from .markup import first_words
 from .models import Board, Post, Thread
 
@@ -78,7 +79,3 @@ def board_description(board: Board) -> str:
 def later(page_number: int) -> int | None:
     """A page number for an address: none for the first page, which has its own."""
     return page_number if page_number > 1 else None
-
-
-def absolute(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path

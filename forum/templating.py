@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_login import current_user
 
 from . import assets, policy
+from .addresses import absolute_url
 from .config import CONTENT_NOTE_SUGGESTIONS
 from .models import REPORT_REASON_LABELS, ReactionKind, ReportReason, pending_warnings_for
 
@@ -20,6 +21,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["iso"] = iso_date
     app.jinja_env.globals.update(
         policy=policy,
+        # Feeds write full links; they come from the configured address (addresses.py).
+        absolute_url=absolute_url,
         here=here,
         reason_label=reason_label,
         pending_warnings=pending_warnings,

@@ -158,7 +158,8 @@ def test_quoting_an_anonymous_post_names_and_notifies_nobody(client, world):
     notified = db.session.scalars(select(Notification).where(Notification.id > before)).all()
     assert [notice.kind for notice in notified] == ["reply"]  # Wren hears it as a reply
     page = client.get(f"/t/{thread.id}/{thread.slug}").text
-    assert "data-quote-author" not in page.split(f'id="p{answer.id}"')[1].split("</article>")[0]
+    article = page.split(f'id="p{answer.id}"')[1].split("</article>")[0]
+    assert 'data-quote-who="A member"' in article and USERNAME not in article
 
 
 def test_moderators_pages_show_a_member_and_offer_a_reveal(client, app, make, world, default_gates):

@@ -33,3 +33,19 @@ def test_feeds_leave_out_hidden_posts_and_threads(client, make):
     moderation.set_thread_hidden(thread, moderator, True)
     assert client.get(f"/t/{thread.id}/feed.atom").status_code == 404
     assert client.get("/b/no-such-board/feed.atom").status_code == 404
+
+
+def test_feed_addresses_come_from_the_site_address_not_the_request(app, client, make):
+    """Anyone can send any Host header; a feed reader or cache that keeps the answer must
+    not be handed links to somewhere else."""
+    thread = make.thread(board=make.board("treatments"))
+    site = app.config["BASE_URL"] + "/"
+    for path in ("/b/treatments/feed.atom", f"/t/{thread.id}/feed.atom"):
+        response = client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 200, path
+        assert b"evil.example" not in response.data, path
+        feed = ElementTree.fromstring(response.data)
+        ids = [found.text for found in feed.iter(f"{ATOM}id")]
+        links = [link.get("href") for link in feed.iter(f"{ATOM}link")]
+        assert len(ids) == 2 and len(links) == 3, path
+        assert all(address.startswith(site) for address in ids + links), path

@@ -1,19 +1,22 @@
 """Email: confirming addresses, resetting passwords, notifications and digests, and an
 outbox that neither loses nor doubles a message when the worker dies."""
 
+import base64
 import email
 import email.policy
 import re
 import socket
 import threading
+import zlib
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from forum import tokens
 from forum.extensions import db
-from forum.models import EmailFrequency, OutboxEmail, User, utcnow
-from forum.services import mail
+from forum.models import EmailFrequency, OutboxEmail, Post, ReportReason, Thread, User, utcnow
+from forum.services import mail, moderation, posting
 
 from .factories import PASSWORD, count, log_in, submit
 
@@ -235,6 +238,37 @@ def test_changing_address_confirms_the_new_one_and_tells_the_old_one(client, ros
     submit(client, link_in(confirm))
     db.session.refresh(rosa)
     assert rosa.email == "rosa@new.example" and rosa.pending_email is None
+
+
+def test_a_confirmation_link_binds_its_address_without_carrying_it(client, rosa, mailbox):
+    """Links end up in URL logs (the site's, a proxy's, a mail scanner's): the address is
+    bound into the signed token, but not written in it."""
+    submit(client, "/settings/email", {"email": "rosa.first@new.example", "password": PASSWORD})
+    [first] = mailbox.to("rosa.first@new.example")
+    token = link_in(first).rsplit("/", 1)[1]
+    payload = token.removeprefix(".").split(".")[0]  # a leading "." means zlib-compressed
+    readable = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if token.startswith("."):
+        readable = zlib.decompress(readable)
+    assert b"rosa" not in readable and b"new.example" not in readable, readable
+
+    # Asking for another address instead: the first link no longer applies.
+    submit(client, "/settings/email", {"email": "rosa.second@new.example", "password": PASSWORD})
+    response = submit(client, link_in(first))
+    assert "no longer waiting" in response.text
+    db.session.refresh(rosa)
+    assert rosa.email == "rosa@example.org"
+    [second] = mailbox.to("rosa.second@new.example")
+    assert "rosa.second@new.example" in client.get(link_in(second)).text
+    submit(client, link_in(second))
+    db.session.refresh(rosa)
+    assert rosa.email == "rosa.second@new.example" and rosa.pending_email is None
+
+
+def test_a_confirmation_link_that_named_its_address_asks_for_a_new_one(client, make):
+    ana = make.newcomer("ana")
+    written_before = tokens.make(tokens.CONFIRM_EMAIL, {"member": ana.id, "email": ana.email})
+    assert "This link has expired" in client.get(f"/confirm/{written_before}").text
 
 
 def test_an_address_taken_while_waiting_for_confirmation_is_refused(client, rosa, make, mailbox):
@@ -552,3 +586,66 @@ def test_the_digest_command_queues_what_is_due(runner, make, mailbox):
     result = runner.invoke(args=["mail", "digest"])
     assert result.exit_code == 0 and "Queued 1 digests." in result.output
     assert "Scan day" in text_of(mailbox.to("rosa@example.org")[0])
+
+
+# Emails about a post that is taken back
+
+
+def test_a_reply_deleted_before_its_emails_go_is_never_emailed(client, make, mailbox):
+    rosa = make.member("rosa", email="rosa@example.org")
+    carol = make.member("carol", email="carol@example.org")
+    rosa.email_frequency = carol.email_frequency = EmailFrequency.EVERY_EVENT
+    thread = make.thread(author=rosa, title="Scan day")
+    make.reply(thread, author=make.member("kim"), body="Here for you.")
+    log_in(client, make.member("jun"))
+    submit(client, f"/t/{thread.id}/reply", {"body": "@carol my scan showed new spots"})
+    reply_id = db.session.get(Thread, thread.id).last_post_id
+    about_reply = [email for email in outbox("notification") if email.post_id == reply_id]
+    assert sorted(email.to_address for email in about_reply) == [
+        "carol@example.org",
+        "rosa@example.org",
+    ]
+
+    submit(client, f"/p/{reply_id}/delete")
+    delivered = mailbox.deliver()
+    assert [text_of(message) for message in delivered if "new spots" in text_of(message)] == []
+    assert [message["To"] for message in delivered] == ["rosa@example.org"]  # kim's reply
+    assert db.session.scalar(select(OutboxEmail).where(OutboxEmail.post_id == reply_id)) is None
+
+
+def test_an_email_on_its_way_when_its_post_goes_is_never_tried_again(app, make, mailbox):
+    """A worker that has claimed an email may be sending it this moment: that one cannot be
+    recalled, but if this attempt fails, it is not tried again."""
+    waiting = queue_one(make)
+    claimed = mail.claim_next(utcnow())
+    posting.delete_post(db.session.get(Post, waiting.post_id))
+    row = db.session.get(OutboxEmail, waiting.id)
+    assert row.given_up_at is not None and row.sent_at is None
+    mail.retry_later(claimed, "Connection refused")  # the worker's attempt failed
+    lease_runs_out()
+    db.session.execute(update(OutboxEmail).values(send_after=utcnow()))
+    db.session.commit()
+    assert mailbox.deliver() == []
+
+
+def test_a_hidden_post_is_not_emailed_to_those_who_may_no_longer_read_it(client, make, mailbox):
+    carol = make.member("carol", email="carol@example.org")
+    mo = make.moderator("mo")
+    carol.email_frequency = mo.email_frequency = EmailFrequency.EVERY_EVENT
+    thread = make.thread(author=mo, title="Scan day")
+    reply = make.reply(thread, author=make.member("jun"), body="@carol buy my miracle cure")
+    moderation.hide_post(reply, mo, ReportReason.SPAM)
+    [message] = mailbox.deliver()
+    assert message["To"] == "mo@example.org"  # staff may still read it, and decide
+
+
+def test_a_digest_leaves_out_a_post_deleted_since(make, mailbox):
+    make.member("carol", email="carol@example.org")  # digests are the default
+    thread = make.thread(author=make.member("rosa"), title="Scan day")
+    regretted = make.reply(thread, author=make.member("jun"), body="@carol I'm scared")
+    make.reply(thread, author=make.member("kim"), body="@carol thinking of you")
+    posting.delete_post(regretted)
+    mail.queue_digests()
+    [digest] = mailbox.to("carol@example.org")
+    assert "kim mentioned you" in text_of(digest)
+    assert "jun" not in text_of(digest) and "jun" not in html_of(digest)

@@ -11,6 +11,8 @@ from sqlalchemy import func, select, text
 
 from forum.extensions import db
 from forum.models import (
+    Board,
+    Conversation,
     EmailFrequency,
     ModerationLog,
     Notification,
@@ -88,6 +90,49 @@ def test_a_member_downloads_exactly_what_she_wrote(client, wren):
     assert [m["markdown"] for m in data["messages_sent"]] == ["Thursday at ten?"]
     assert [r["support"] for r in data["support_sent"]] == ["Hugs"]
     assert len(data["bookmarks"]) == 1
+
+
+def test_links_in_the_export_lead_to_the_site_whatever_the_request_said(app, client, wren):
+    log_in(client, wren)
+    # The same login, sent to the same server under a name of the sender's choosing.
+    session = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    client.set_cookie(session.key, session.value, domain="evil.example")
+    response = client.get("/settings/export.zip", headers={"Host": "evil.example"})
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    everything = "\n".join(archive.read(name).decode() for name in archive.namelist())
+    assert "evil.example" not in everything
+    assert f"{app.config['BASE_URL']}/p/" in everything
+
+
+def test_a_deleted_post_is_gone_from_the_forum_kept_for_moderators_and_marked_in_her_zip(
+    client, make, wren
+):
+    """The delete page says what happens: the words leave the forum for everyone, the
+    moderators keep a copy, and so does her own download, marked as deleted."""
+    reply = db.session.scalar(select(Post).where(Post.source == "Thank you, trying it tonight."))
+    thread = db.session.get(Thread, reply.thread_id)
+    log_in(client, wren)
+    page = client.get(f"/p/{reply.id}/delete").text
+    assert "Your words will be removed" not in page
+    assert "leave the forum for everyone" in page and "moderators keep a copy" in page
+    submit(client, f"/p/{reply.id}/delete")
+    assert "trying it tonight" not in client.get(f"/t/{thread.id}/{thread.slug}").text
+
+    archive = download(client)
+    [deleted] = [name for name in archive.namelist() if name.startswith("posts/deleted/")]
+    text = archive.read(deleted).decode()
+    assert "Thank you, trying it tonight." in text
+    assert 'note: "You deleted this post' in text
+    data = json.loads(archive.read("harbor-data.json"))
+    [gone] = [post for post in data["posts"] if post["state"] == "deleted"]
+    assert gone["markdown"] == "Thank you, trying it tonight."
+    assert gone["note"].startswith("You deleted this post")
+    assert "posts/deleted/" in archive.read("README.txt").decode()
+
+    submit(client, "/logout")
+    log_in(client, make.moderator("mo"))
+    assert "trying it tonight" in client.get(f"/mod/p/{reply.id}/history").text
 
 
 def test_the_export_is_for_members_only(client):
@@ -175,6 +220,38 @@ def test_a_member_may_keep_her_posts_as_a_former_member(client, make, wren):
     )
 
 
+def test_a_former_member_is_never_named_by_the_account_left_behind(client, make, wren):
+    """The row stays as former-member-<id> for the moderation records; readers, feeds,
+    quotes and conversations say "A former member"."""
+    shared = db.session.scalar(select(Thread).where(Thread.title == "Bone pain at night"))
+    coffee = db.session.scalar(select(Conversation).where(Conversation.subject == "Coffee"))
+    opening, board = shared.first_post_id, db.session.get(Board, shared.board_id)
+    log_in(client, wren)
+    submit(client, "/settings/delete", {"posts": "keep", "password": PASSWORD, "understood": "y"})
+    jun = db.session.scalar(select(User).where(User.username == "jun"))
+    log_in(client, jun)
+    pages = {
+        "thread": client.get(f"/t/{shared.id}/{shared.slug}").text,
+        "board feed": client.get(f"/b/{board.slug}/feed.atom").text,
+        "thread feed": client.get(f"/t/{shared.id}/feed.atom").text,
+        "quote": client.get(f"/t/{shared.id}/{shared.slug}?quote={opening}").text,
+        "conversation": client.get(f"/messages/{coffee.id}").text,
+        "conversations": client.get("/messages").text,
+    }
+    for where, page in pages.items():
+        assert "former-member-" not in page, where
+    assert "<name>A former member</name>" in pages["thread feed"]
+    assert 'data-quote-who="A former member"' in pages["thread"]
+    assert "Message from A former member" in pages["conversation"]
+    quote = client.get(f"/p/{opening}/quote").json["text"]
+    assert quote.startswith("A former member wrote:\n> Heat packs?")
+
+    # Quoting them names nobody, so nobody is told.
+    notices = db.session.scalar(select(func.count()).select_from(Notification))
+    submit(client, f"/t/{shared.id}/reply", {"body": quote + "Same here."})
+    assert db.session.scalar(select(func.count()).select_from(Notification)) == notices
+
+
 def test_deleting_needs_the_box_ticked_and_a_choice(client, rosa):
     response = submit(client, "/settings/delete", {"password": PASSWORD})
     assert "Please choose what happens to your posts." in response.text
@@ -211,6 +288,20 @@ def test_nobody_can_register_a_name_kept_for_former_members(client):
                                             "password": PASSWORD, "confirm": PASSWORD})  # fmt: skip
     assert "kept for the site itself" in response.text
     assert db.session.scalar(select(User).where(User.username_key == "former-member-7")) is None
+
+
+def test_words_removed_with_an_account_are_not_emailed_even_from_an_anonymous_post(make, wren):
+    """Emails naming the member are dropped by their name; an anonymous post's name nobody,
+    so they go by the post they are about."""
+    carol = make.member("carol")
+    carol.email_frequency = EmailFrequency.EVERY_EVENT
+    board = make.board()
+    board.allows_anonymous = True
+    thread = make.thread(board=board, author=make.member("rosa"))
+    posting.reply(thread, wren, "@carol my oncologist said it spread", anonymous=True)
+    assert "it spread" in every_stored_value()
+    member_data.delete_account(wren, remove_posts=True, by=wren)
+    assert "it spread" not in every_stored_value()
 
 
 def test_a_member_called_hope_leaves_others_hopes_alone(make, wren):

@@ -206,8 +206,11 @@ def test_members_boards_and_profiles_are_kept_from_search_engines(client, make):
         response = client.get(path)
         assert noindex in response.text, path
         assert response.headers["X-Robots-Tag"] == "noindex", path
-    # A feed would be one more way in: a board kept from search engines has none.
+    # A feed would be one more way in: a board kept from search engines has none, nor
+    # have its threads.
     assert client.get(f"/b/{quiet.slug}/feed.atom").status_code == 404
+    assert client.get(f"/t/{thread.id}/feed.atom").status_code == 404
+    assert "application/atom+xml" not in client.get(f"/t/{thread.id}/{thread.slug}").text
     assert client.get(f"/b/{public.slug}/feed.atom").status_code == 200
     robots = client.get("/robots.txt")
     assert robots.headers["Content-Type"].startswith("text/plain")

@@ -1,6 +1,7 @@
-from flask import abort, render_template, url_for
+from flask import abort, render_template
 
 from .. import models, policy
+from ..addresses import absolute_url
 from ..models import utcnow
 from . import bp
 
@@ -24,8 +25,8 @@ def board(slug: str):
     return atom(
         board.name,
         models.latest_posts(FEED_LENGTH, board=board),
-        url_for("feeds.board", slug=slug, _external=True),
-        url_for("boards.board", slug=slug, _external=True),
+        absolute_url("feeds.board", slug=slug),
+        absolute_url("boards.board", slug=slug),
     )
 
 
@@ -33,12 +34,17 @@ def board(slug: str):
 def thread(thread_id: int):
     thread = models.thread_with_board(thread_id)
     # Feeds are read by programs without a login: only what any visitor may see, so
-    # threads on members' and staff boards have none.
-    if thread is None or not policy.can_see_thread(None, thread):
+    # threads on members' and staff boards have none; nor, like their boards, do threads
+    # on boards kept from search engines.
+    if (
+        thread is None
+        or not policy.can_see_thread(None, thread)
+        or not policy.has_feed(thread.board)
+    ):
         abort(404)
     return atom(
         thread.title,
         models.latest_posts(FEED_LENGTH, thread=thread),
-        url_for("feeds.thread", thread_id=thread.id, _external=True),
-        url_for("threads.thread", thread_id=thread.id, slug=thread.slug, _external=True),
+        absolute_url("feeds.thread", thread_id=thread.id),
+        absolute_url("threads.thread", thread_id=thread.id, slug=thread.slug),
     )

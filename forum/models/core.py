@@ -39,6 +39,10 @@ def _enum(enum_class: type[enum.Enum]) -> SqlEnum:
 
 
 AVATAR_COLOURS = 8
+# What readers see in place of a name: an anonymous post's author, and someone who
+# deleted their account but left their posts.
+ANONYMOUS_MEMBER = "A member"
+FORMER_MEMBER = "A former member"
 
 
 class Role(enum.Enum):
@@ -161,6 +165,12 @@ class User(UserMixin, db.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def shown_name(self) -> str:
+        """The name readers see. A deleted account's row stays, renamed former-member-<id>
+        for the moderation records that point at it; that name is never shown to members."""
+        return FORMER_MEMBER if self.is_deleted else self.username
 
     def is_silenced(self, now: datetime) -> bool:
         return self.silenced_until is not None and self.silenced_until > now
@@ -332,6 +342,19 @@ class Post(db.Model):
     @property
     def is_opening_post(self) -> bool:
         return self.number == 1
+
+    @property
+    def byline(self) -> str:
+        """Who wrote it, in plain words: "rosa", "A member" or "A former member"."""
+        return ANONYMOUS_MEMBER if self.is_anonymous else self.author.shown_name
+
+    @property
+    def quoted_as(self) -> str:
+        """How a quote of it begins ("@rosa wrote:"). Only a name with an @ is told about
+        the quote; an anonymous post or a former member's names nobody."""
+        if self.is_anonymous or self.author.is_deleted:
+            return self.byline
+        return f"@{self.author.username}"
 
     @property
     def safe_html(self) -> Markup:

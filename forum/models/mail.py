@@ -38,6 +38,9 @@ class OutboxEmail(db.Model):
     # Whose email it is (empty for a note to an address no account has claimed), so that a
     # member's data can be exported or deleted with them.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The post a notification email is about, so that it is taken back, unsent, when the
+    # post is deleted or hidden (services/notifications.py withdraw_notices_about).
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(250))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import tokens
+from ..addresses import absolute_url
 from ..extensions import db
 from ..models import EmailFrequency, Role, Sanction, SanctionKind, User, utcnow
 from ..policy import can_log_in
@@ -163,18 +164,22 @@ def queue_confirmation(user: User, address: str) -> None:
             "Someone tried to use your email address",
             "address_in_use",
             member=owner,
-            login_url=mail.external_url("auth.login"),
-            reset_url=mail.external_url("auth.request_reset"),
+            login_url=absolute_url("auth.login"),
+            reset_url=absolute_url("auth.request_reset"),
         )
         return
-    token = tokens.make(tokens.CONFIRM_EMAIL, {"member": user.id, "email": address})
+    # The link names the address only by its fingerprint: it ends up in URL logs.
+    token = tokens.make(
+        tokens.CONFIRM_EMAIL,
+        {"member": user.id, "address": tokens.fingerprint(tokens.CONFIRM_EMAIL, address)},
+    )
     mail.queue(
         "confirm-email",
         address,
         "Please confirm your email address",
         "confirm_email",
         member=user,
-        link=mail.external_url("auth.confirm_email", token=token),
+        link=absolute_url("auth.confirm_email", token=token),
         hours=CONFIRM_LINK_HOURS,
         is_change=user.email is not None and user.email != address,
     )
@@ -327,9 +332,15 @@ def _read_link(
 def address_to_confirm(token: str) -> tuple[User, str]:
     """The member and the address a confirmation link is for, if it still applies."""
     user, data = _read_link(tokens.CONFIRM_EMAIL, token, CONFIRM_LINK_HOURS * 3600)
-    address = data.get("email")
-    if address == user.email or address == user.pending_email:
-        return user, address
+    if "address" not in data:
+        # Made before links carried a fingerprint (they named the address itself).
+        raise LinkProblem(EXPIRED_LINK)
+    bound = str(data["address"])
+    for address in (user.email, user.pending_email):
+        if address and hmac.compare_digest(
+            bound, tokens.fingerprint(tokens.CONFIRM_EMAIL, address)
+        ):
+            return user, address
     raise LinkProblem("This link is for an email address that is no longer waiting on the account.")
 
 
@@ -378,7 +389,7 @@ def request_email_change(user: User, password: str, new_address: str) -> bool:
             "email_changing",
             member=user,
             new_address=masked(address),
-            reset_url=mail.external_url("auth.request_reset"),
+            reset_url=absolute_url("auth.request_reset"),
         )
     db.session.commit()
     return True
@@ -410,7 +421,7 @@ def request_password_reset(address: str) -> None:
         "Reset your password",
         "reset_password",
         member=user,
-        link=mail.external_url("auth.reset_password", token=token),
+        link=absolute_url("auth.reset_password", token=token),
         minutes=RESET_LINK_MINUTES,
     )
     db.session.commit()
@@ -447,7 +458,7 @@ def _queue_password_changed(user: User) -> None:
             "Your password was changed",
             "password_changed",
             member=user,
-            reset_url=mail.external_url("auth.request_reset"),
+            reset_url=absolute_url("auth.request_reset"),
         )
 
 

@@ -27,6 +27,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, or_, select, update
 
 from .. import policy, tokens
+from ..addresses import absolute_url
 from ..extensions import db
 from ..markup import visible_text
 from ..models import (
@@ -54,14 +55,8 @@ DIGEST_MOST_ITEMS = 20
 # Writing emails ---------------------------------------------------------------------
 
 
-def external_url(endpoint: str, **values) -> str:
-    """A full link for an email, built without a request (the worker has none)."""
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["BASE_URL"].rstrip("/") + path
-
-
 def unsubscribe_url(member: User) -> str:
-    return external_url(
+    return absolute_url(
         "users.unsubscribe", token=tokens.make(tokens.UNSUBSCRIBE, {"member": member.id})
     )
 
@@ -92,8 +87,8 @@ def queue(
         context["unsubscribe_url"] = link
     context.update(
         site_name=current_app.config["SITE_NAME"],
-        home_url=external_url("boards.index"),
-        settings_url=external_url("users.settings"),
+        home_url=absolute_url("boards.index"),
+        settings_url=absolute_url("users.settings"),
         member=member,
     )
     email = OutboxEmail(
@@ -143,7 +138,7 @@ def queue_notification(member: User, notification: Notification, post: Post | No
     """Email a notification now, for members who asked for an email each time."""
     if member.email_frequency is not EmailFrequency.EVERY_EVENT or not policy.may_email(member):
         return
-    queue(
+    email = queue(
         "notification",
         member.email,
         email_text(notification),
@@ -152,6 +147,30 @@ def queue_notification(member: User, notification: Notification, post: Post | No
         headline=email_text(notification),
         excerpt=excerpt(post) if post is not None else "",
         link=notification_link(notification),
+    )
+    # Filed under its post, so that it can be taken back if the post goes before it does.
+    email.post_id = post.id if post is not None else None
+
+
+WITHDRAWN = "Withdrawn: what it was about was removed before it was sent."
+
+
+def withdraw_unsent(*which) -> None:
+    """Take back the emails ``which`` (conditions on the outbox) that have not gone yet, in
+    the caller's transaction.
+
+    An email waiting for a worker is deleted, words and all. One a worker has claimed may
+    be going out this moment and cannot be recalled: it is marked given up instead, so that
+    if this attempt fails it is never tried again. Deleting it would not stop the send
+    either, and the worker would then fail to record a row that is gone.
+    """
+    now = utcnow()
+    outbox = OutboxEmail.__table__
+    unsent = (OutboxEmail.sent_at.is_(None), OutboxEmail.given_up_at.is_(None))
+    free = or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now)
+    db.session.execute(outbox.delete().where(*which, *unsent, free))
+    db.session.execute(
+        outbox.update().where(*which, *unsent, ~free).values(given_up_at=now, last_error=WITHDRAWN)
     )
 
 
@@ -165,10 +184,10 @@ def email_text(notification: Notification) -> str:
 
 def notification_link(notification: Notification) -> str:
     if notification.post_id is not None:
-        return external_url("threads.post", post_id=notification.post_id)
+        return absolute_url("threads.post", post_id=notification.post_id)
     if notification.conversation_id is not None:
-        return external_url("messages.conversation", conversation_id=notification.conversation_id)
-    return external_url("users.notifications")
+        return absolute_url("messages.conversation", conversation_id=notification.conversation_id)
+    return absolute_url("users.notifications")
 
 
 def queue_digests(now: datetime | None = None) -> int:
@@ -229,7 +248,7 @@ def _queue_digest(member_id: int, due, now: datetime) -> bool:
         member=member,
         items=[(email_text(item), notification_link(item)) for item in shown],
         more=len(news) > len(shown),
-        notifications_url=external_url("users.notifications"),
+        notifications_url=absolute_url("users.notifications"),
     )
     db.session.commit()
     return True

@@ -50,6 +50,11 @@ from . import mail, posting, searching
 FORMER_MEMBER_PREFIX = "former-member-"
 # Words that replace withdrawn content, so no page or index holds the old words.
 WITHDRAWN_TITLE = "Removed by its author"
+# Beside a post the member deleted: it is theirs, so it is in their download, but nobody
+# reading it there later should think it still shows on the forum.
+DELETED_NOTE = (
+    "You deleted this post. It no longer shows on the forum; it is here because it is yours."
+)
 BATCH = 500
 
 
@@ -114,6 +119,7 @@ def _readme(member: User, site_url: str) -> str:
         f"Everything {member.username} wrote on Harbor ({site_url}), "
         f"exported {utcnow():%Y-%m-%d %H:%M} UTC.\n\n"
         "posts/      one Markdown file per post, with where and when it was posted at the top\n"
+        "posts/deleted/  posts you deleted: gone from the forum, here because they are yours\n"
         "messages/   the private messages you sent, one file per conversation\n"
         "profile.md  your profile and settings\n"
         "harbor-data.json  all of the above, plus the support you sent and your bookmarks\n\n"
@@ -152,7 +158,9 @@ def _posts_of(member: User) -> Iterator[tuple[Post, Thread, Board]]:
 
 
 def _post_path(post: Post, thread: Thread) -> str:
-    return f"posts/{post.created_at:%Y-%m-%d}-{post.id}-{slugify(thread.title)[:50] or 'post'}.md"
+    folder = "posts/deleted" if post.state is PostState.DELETED else "posts"
+    name = f"{post.created_at:%Y-%m-%d}-{post.id}-{slugify(thread.title)[:50] or 'post'}.md"
+    return f"{folder}/{name}"
 
 
 def _post_markdown(post: Post, thread: Thread, board: Board, site_url: str) -> str:
@@ -160,7 +168,8 @@ def _post_markdown(post: Post, thread: Thread, board: Board, site_url: str) -> s
 
 
 def _post_facts(post: Post, thread: Thread, board: Board, site_url: str) -> dict:
-    return {
+    facts = {"note": DELETED_NOTE} if post.state is PostState.DELETED else {}
+    return facts | {
         "thread": thread.title,
         "board": board.name,
         "started_the_thread": post.id == thread.first_post_id,
@@ -300,6 +309,11 @@ def _withdraw_posts(member: User) -> set[Thread]:
     threads = {db.session.get(Thread, post.thread_id) for post in posts}
     post_ids = [post.id for post in posts]
     db.session.execute(delete(PostRevision).where(PostRevision.post_id.in_(post_ids)))
+    # Emails quoting them go too, sent or not. Those naming the member are found by name
+    # below; an anonymous post's name nobody, so they are found by the post.
+    about_them = OutboxEmail.post_id.in_(post_ids)
+    mail.withdraw_unsent(about_them)
+    db.session.execute(delete(OutboxEmail).where(about_them, OutboxEmail.claimed_until.is_(None)))
     for post in posts:
         post.state = PostState.DELETED
         post.source = post.html = ""

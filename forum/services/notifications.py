@@ -15,6 +15,7 @@ from ..models import (
     BoardWatch,
     Conversation,
     Notification,
+    OutboxEmail,
     Post,
     Reaction,
     Thread,
@@ -228,15 +229,15 @@ def withdraw_notices_about(posts, still_readable_by: set[int], staff_may_read: b
     """Take back what members were told about posts they may no longer read (hidden by a
     moderator, deleted by their author, or in a thread that was hidden), with the unread
     counts beside them: a list must not keep a title, a name or a link its reader can no
-    longer open, and a daily digest is built from these rows. The members in
-    ``still_readable_by`` (the author) keep theirs, and staff too if they may read them.
+    longer open, and a daily digest is built from these rows. The emails about those posts
+    that have not gone yet are taken back from the same members: an email must not quote
+    words after they were deleted. The members in ``still_readable_by`` (the author) keep
+    theirs, and staff too if they may read them.
     ``posts`` is a list of ids or a SELECT of them."""
     told = [
         Notification.post_id.in_(posts),
-        Notification.user_id.not_in(sorted(still_readable_by)),
+        *_no_longer_readable_by(Notification.user_id, still_readable_by, staff_may_read),
     ]
-    if staff_may_read:
-        told.append(Notification.user_id.not_in(select(User.id).where(_is_staff())))
     unread = db.session.execute(
         select(Notification.user_id, func.count())
         .where(*told, Notification.read_at.is_(None))
@@ -246,6 +247,18 @@ def withdraw_notices_about(posts, still_readable_by: set[int], staff_may_read: b
     db.session.execute(Notification.__table__.delete().where(*told))
     for user_id, count in unread:
         _count_unread(user_id, -count)
+    mail.withdraw_unsent(
+        OutboxEmail.post_id.in_(posts),
+        *_no_longer_readable_by(OutboxEmail.user_id, still_readable_by, staff_may_read),
+    )
+
+
+def _no_longer_readable_by(member_id, still_readable_by: set[int], staff_may_read: bool) -> list:
+    """Conditions on a column of member ids: everyone but those who may still read."""
+    conditions = [member_id.not_in(sorted(still_readable_by))]
+    if staff_may_read:
+        conditions.append(member_id.not_in(select(User.id).where(_is_staff())))
+    return conditions
 
 
 def _is_staff():

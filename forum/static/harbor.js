@@ -94,11 +94,12 @@
   }
 
   // Quote: put the quote into the reply box on this page instead of loading the page again.
-  function quoteLines(author, text) {
+  // ``who`` is how the page says to begin it (Post.quoted_as): "@rosa", or "A member" or
+  // "A former member", which name nobody to notify.
+  function quoteLines(who, text) {
     const lines = text.replace(/\r\n?/g, "\n").trim().split("\n");
     const quoted = lines.map((line) => (line ? `> ${line}` : ">")).join("\n");
-    // An anonymous post has no author to name (and names nobody to notify).
-    return `${author ? `@${author}` : "A member"} wrote:\n${quoted}\n\n`;
+    return `${who || "A member"} wrote:\n${quoted}\n\n`;
   }
 
   // Where the member left the cursor in the reply box, noted as they use it: selecting words
@@ -142,11 +143,11 @@
       if (!link || event.defaultPrevented || event.button !== 0) return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       const words = link.closest("article.post")?.querySelector(".post-body");
-      const author = link.dataset.quoteAuthor;
+      const who = link.dataset.quoteWho;
       const selected = (words && selectedTextIn(words)) || (held.link === link ? held.text : "");
       event.preventDefault();
       if (selected) {
-        insertAtCursor(box, quoteLines(author, selected));
+        insertAtCursor(box, quoteLines(who, selected));
         return;
       }
       fetch(link.dataset.quote, { credentials: "same-origin", headers: { Accept: "application/json" } })

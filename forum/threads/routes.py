@@ -200,8 +200,7 @@ def quotation(post: models.Post) -> str:
     little to matter and risk much if the line were edited to a name.
     """
     quoted = "\n".join(f"> {line}" if line else ">" for line in post.source.splitlines())
-    who = "A member" if post.is_anonymous else f"@{post.author.username}"
-    return f"{who} wrote:\n{quoted}\n\n"
+    return f"{post.quoted_as} wrote:\n{quoted}\n\n"
 
 
 @bp.get("/p/<int:post_id>/quote")

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from .. import models, policy
+from ..addresses import site_url
 from ..extensions import csrf
 from ..forms import ActionForm
 from ..headers import noindex_if
@@ -291,7 +292,7 @@ def export():
 def export_download():
     """The member's archive, streamed as it is made. A read, so a GET (and a reader's
     transaction on SQLite, which does not hold up anyone posting meanwhile)."""
-    archive = member_data.export_archive(current_user, request.host_url.rstrip("/"))
+    archive = member_data.export_archive(current_user, site_url())
     name = f"harbor-{current_user.username}-{models.utcnow():%Y-%m-%d}.zip"
     return Response(
         stream_with_context(archive),
