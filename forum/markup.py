@@ -246,6 +246,15 @@ def visible_text(rendered: str) -> str:
     return html.unescape("".join(extractor.pieces))
 
 
+def rendered_text(source: str) -> str:
+    """What a reader sees of ``source`` once its Markdown is rendered: "**bit**coin" reads
+    "bitcoin", with a space wherever blocks (paragraphs, list items) meet."""
+    extractor = _TextExtractor(breaks=True)
+    extractor.feed(render_markdown(source))
+    extractor.close()
+    return html.unescape("".join(extractor.pieces))
+
+
 def first_words(rendered: str, limit: int) -> str:
     """The opening of rendered HTML as one line of plain text, cut at a word and ended
     with "…" when there is more: "Three ways it can return Cancer that comes back…"."""
