@@ -255,6 +255,25 @@ def rendered_text(source: str) -> str:
     return html.unescape("".join(extractor.pieces))
 
 
+class _LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.targets: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.targets.update(value for name, value in attrs if name == "href" and value)
+
+
+def link_targets(source: str) -> set[str]:
+    """The addresses ``source`` links to once rendered, typed bare or as Markdown links
+    (mentions of members are not linked here)."""
+    collector = _LinkCollector()
+    collector.feed(render_markdown(source))
+    collector.close()
+    return collector.targets
+
+
 def first_words(rendered: str, limit: int) -> str:
     """The opening of rendered HTML as one line of plain text, cut at a word and ended
     with "…" when there is more: "Three ways it can return Cancer that comes back…"."""
