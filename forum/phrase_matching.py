@@ -11,6 +11,7 @@ is "bitcoin". A phrase matches whole words only: "cure" is not found in "secure"
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .markup import rendered_text
 
@@ -67,6 +68,8 @@ def pattern_for(phrase: str) -> re.Pattern:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 
+# A post is read by the watched words and the crisis phrases alike: remember the last few.
+@lru_cache(maxsize=16)
 def readings(text: str) -> tuple[str, ...]:
     """``text`` folded as typed and as it reads rendered: search each for a phrase."""
     return tuple(dict.fromkeys((fold(text), fold(rendered_text(text)))))
