@@ -44,8 +44,8 @@ _NEVER = re.compile(r"(?!)")
 
 
 def fold(text: str) -> str:
-    """``text`` as phrases are compared: "Bit\u200bcoin" and "bіtcoin" fold to "bitcoin",
-    "MIRACLE-CURE" to "miracle cure"."""
+    """``text`` as phrases are compared: "Bitcoin" with a zero-width space inside, or with
+    a Cyrillic "і", folds to "bitcoin"; "MIRACLE-CURE" folds to "miracle cure"."""
     visible = "".join(
         character
         for character in text
