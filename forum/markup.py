@@ -60,6 +60,14 @@ def _build_linkless_markdown() -> MarkdownIt:
     return md
 
 
+def _build_text_markdown() -> MarkdownIt:
+    """The same Markdown, read only for the words it shows: never displayed, so nothing
+    needs linking or cleaning, which makes it several times quicker to render."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    return md
+
+
 def _unlink(state) -> None:
     """Replace links and images with plain text, showing where they pointed.
 
@@ -164,6 +172,7 @@ class LinkRelFilter(Filter):
 
 _markdown = _build_markdown()
 _linkless_markdown = _build_linkless_markdown()
+_text_markdown = _build_text_markdown()
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
@@ -244,6 +253,35 @@ def visible_text(rendered: str) -> str:
     extractor.feed(rendered)
     extractor.close()
     return html.unescape("".join(extractor.pieces))
+
+
+def rendered_text(source: str) -> str:
+    """What a reader sees of ``source`` once its Markdown is rendered: "**bit**coin" reads
+    "bitcoin", with a space wherever blocks (paragraphs, list items) meet."""
+    extractor = _TextExtractor(breaks=True)
+    extractor.feed(_text_markdown.render(source))
+    extractor.close()
+    return html.unescape("".join(extractor.pieces))
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.targets: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.targets.update(value for name, value in attrs if name == "href" and value)
+
+
+def link_targets(source: str) -> set[str]:
+    """The addresses ``source`` links to once rendered, typed bare or as Markdown links
+    (mentions of members are not linked here). Read before cleaning, which is slow and
+    would only take away links to places a reader could not follow anyway."""
+    collector = _LinkCollector()
+    collector.feed(_markdown.render(source, {}))
+    collector.close()
+    return collector.targets
 
 
 def first_words(rendered: str, limit: int) -> str:

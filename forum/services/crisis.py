@@ -1,25 +1,23 @@
 """Crisis-aware posting: noticing words of self-harm or suicide before they are published.
 
 The phrases and crisis lines come from ``seed/crisis.toml`` (``CRISIS_FILE``), read once
-when the app starts. Matching reuses the watched words' rule: whole words or phrases, any
-case or script. A match never stops anyone: the author sees the crisis lines first and
-may post anyway, and then moderators are given an urgent item to check in with them.
+when the app starts. Matching is the watched words' (forum/phrase_matching.py): whole
+words or phrases, in any case or script, through the same disguises. A match never stops
+anyone: the author sees the crisis lines first and may post anyway, and then moderators
+are given an urgent item to check in with them.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
-from . import watchwords
+from .. import phrase_matching
 
-# Phones type curly apostrophes: "can’t" must match "can't".
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
 # Lines that apply wherever the member lives: shown after the country ones.
 EVERYWHERE = "*"
 # What people type for a country that is not its ISO 3166 code (the United Kingdom is "GB").
@@ -61,22 +59,16 @@ class CrisisSettings:
 
     def find(self, text: str) -> list[str]:
         """The crisis phrases in ``text``, in the order the settings list them."""
-        folded = _fold(text)
-        for exception in self.exceptions:
-            folded = exception.sub(" ", folded)
+        readings = []
+        for reading in phrase_matching.readings(text):
+            for exception in self.exceptions:
+                reading = exception.sub(" ", reading)
+            readings.append(reading)
         return [
             phrase
             for phrase, pattern in zip(self.phrases, self.patterns, strict=True)
-            if pattern.search(folded)
+            if phrase_matching.occurs(pattern, tuple(readings))
         ]
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-
-
-def _compiled(phrase: str) -> re.Pattern:
-    return re.compile(watchwords.pattern_for(phrase.translate(_APOSTROPHES)))
 
 
 def read_settings(path: Path, country: str) -> CrisisSettings:
@@ -94,8 +86,10 @@ def read_settings(path: Path, country: str) -> CrisisSettings:
 
     return CrisisSettings(
         phrases=phrases,
-        patterns=tuple(_compiled(phrase) for phrase in phrases),
-        exceptions=tuple(_compiled(phrase) for phrase in described.get("not_crisis", [])),
+        patterns=tuple(phrase_matching.pattern_for(phrase) for phrase in phrases),
+        exceptions=tuple(
+            phrase_matching.pattern_for(phrase) for phrase in described.get("not_crisis", [])
+        ),
         lines=tuple(sorted(lines, key=place)),
     )
 

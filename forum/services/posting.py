@@ -3,9 +3,11 @@
 Each function writes the post and every count it affects (thread, board, author) in one
 transaction, so a page never shows a count that disagrees with the posts beneath it.
 New members' first posts, posts on boards that need approval, and posts with a watched
-"hold" word are stored as held: only their author and staff see them until approved.
+"hold" word are stored as held: only their author and staff see them until approved. An
+author's edit is screened the same way, and may send a published post back to wait.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -14,7 +16,7 @@ from sqlalchemy import case, func, select, update
 
 from .. import policy
 from ..extensions import db
-from ..markup import mentioned_names, render_markdown
+from ..markup import link_targets, mentioned_names, render_markdown
 from ..models import (
     Board,
     Post,
@@ -127,23 +129,44 @@ def _is_first_words(author: User) -> bool:
     return db.session.scalar(select(Post.id).where(Post.author_id == author.id).limit(1)) is None
 
 
+@dataclass(frozen=True)
 class _Screening:
-    def __init__(self, hold: bool, flagged: list[str], crisis_words: list[str]):
-        self.hold = hold
-        self.flagged = flagged
-        self.crisis = crisis_words
+    hold: bool
+    flagged: list[str]
+    crisis: list[str]
 
 
-def _screen(author: User, board: Board, text: str) -> _Screening:
-    matches = watchwords.find(text) if not policy.is_staff(author) else {}
-    if matches.get(WordAction.BLOCK):
-        raise BlockedWords(matches[WordAction.BLOCK])
-    hold = bool(matches.get(WordAction.HOLD)) or policy.must_hold_for_approval(
-        author, board, current_app.config["FIRST_POSTS_HELD"]
-    )
+def _screen(author: User, board: Board, text: str, before: str | None = None) -> _Screening:
+    """What must happen to ``text``, a new post's words or, given the words it had
+    ``before``, an edit's: raises BlockedWords if it may not be stored at all.
+
+    An edit is screened as a new post is, but only for what it brings in. Words the post
+    already had were screened when it was posted (held ones a moderator approved), so
+    tidying a typo neither sends it back to the queue nor reopens a case a moderator closed.
+    And a member whose posts still wait has an edit held only when it adds a link: that,
+    not a reworded sentence, is how an approved post turns into a scam.
+    """
+    found = watchwords.find(text) if not policy.is_staff(author) else {}
+    if found.get(WordAction.BLOCK):
+        raise BlockedWords(found[WordAction.BLOCK])
+    must_wait = policy.must_hold_for_approval(author, board, current_app.config["FIRST_POSTS_HELD"])
+    crisis_found = crisis_words(author, text)
+    if before is not None:
+        found_before = watchwords.find(before) if found else {}
+        found = {action: _brought_in(phrases, found_before.get(action, []))
+                 for action, phrases in found.items()}  # fmt: skip
+        must_wait = must_wait and bool(link_targets(text) - link_targets(before))
+        crisis_found = _brought_in(crisis_found, crisis_words(author, before))
     return _Screening(
-        hold=hold, flagged=matches.get(WordAction.FLAG, []), crisis_words=crisis_words(author, text)
+        hold=bool(found.get(WordAction.HOLD)) or must_wait,
+        flagged=found.get(WordAction.FLAG, []),
+        crisis=crisis_found,
     )
+
+
+def _brought_in(found: list[str], before: list[str]) -> list[str]:
+    """The phrases found in an edit that the post did not already have."""
+    return [phrase for phrase in found if phrase not in before]
 
 
 def words_of(body: str, title: str | None = None, content_note: str | None = None) -> str:
@@ -305,30 +328,61 @@ def edit_post(
 ) -> None:
     """Change a post's text (and its thread's title, for an opening post), keeping the old.
 
-    ``content_note`` replaces the post's note (None removes it); left out, it stays.
+    ``content_note`` replaces the post's note (None removes it); left out, it stays. The
+    author's edit is screened as a new post is (see _screen): refused for a blocked word,
+    sent back to the moderators' queue, or reported to them.
     """
     note = post.content_note if content_note is KEEP_NOTE else content_note
-    if not policy.is_staff(editor):
-        matches = watchwords.find(words_of(body, title, note))
-        if matches.get(WordAction.BLOCK):
-            raise BlockedWords(matches[WordAction.BLOCK])
-    new_crisis_words = crisis_words_in_edit(post, editor, body, title, note)
+    thread = db.session.get(Thread, post.thread_id)
+    before, after = _words_before_and_after(post, thread, body, title, note)
+    screening = _screen(editor, db.session.get(Board, thread.board_id), after, before)
     revise_post(post, editor, body, title)
     if content_note is not KEEP_NOTE:
         post.content_note = content_note
-    _alarm_if_crisis(post, new_crisis_words)
+    if screening.hold and post.state is PostState.VISIBLE:
+        _hold_again(post, thread)
+    _flag_if_watched(post, screening)
+    _alarm_if_crisis(post, screening.crisis)
     db.session.commit()
 
 
 def crisis_words_in_edit(post: Post, editor: User, body: str, title: str | None,
                          content_note: str | None) -> list[str]:  # fmt: skip
-    """Crisis words an edit brings in. Words the post already had were seen when it was
-    posted: tidying a typo must not raise a case a moderator has already closed."""
+    """Crisis words an edit brings in, for the page to pause on before it is saved."""
     thread = db.session.get(Thread, post.thread_id)
-    old_title = thread.title if post.id == thread.first_post_id else ""
-    before = set(crisis_words(editor, words_of(post.source, old_title, post.content_note)))
-    after = crisis_words(editor, words_of(body, title, content_note))
-    return [word for word in after if word not in before]
+    before, after = _words_before_and_after(post, thread, body, title, content_note)
+    return _brought_in(crisis_words(editor, after), crisis_words(editor, before))
+
+
+def _words_before_and_after(post: Post, thread: Thread, body: str, title: str | None,
+                            content_note: str | None) -> tuple[str, str]:  # fmt: skip
+    """Everything others read of the post as it stands, and as the edit would leave it."""
+    old_title = thread.title if post.id == thread.first_post_id else None
+    return (
+        words_of(post.source, old_title, post.content_note),
+        words_of(body, title, content_note),
+    )
+
+
+def _hold_again(post: Post, thread: Thread) -> None:
+    """Send a published post back to wait for a moderator, as if it had just been held:
+    off the public pages, the search index and the counts, and out of what others were
+    told. An opening post takes its thread with it, as a new thread waits whole (its
+    title is screened with it); approving the post brings both back."""
+    post.state = PostState.HELD
+    opens_thread = post.id == thread.first_post_id and thread.state is ThreadState.VISIBLE
+    if opens_thread:
+        thread.state = ThreadState.HELD
+    recount_around(post)
+    if opens_thread:
+        searching.index_thread(thread)
+    else:
+        searching.index_post(post)
+    notifications.withdraw_notices_about(
+        select(Post.id).where(Post.thread_id == thread.id) if opens_thread else [post.id],
+        still_readable_by={post.author_id},
+        staff_may_read=True,
+    )
 
 
 def revise_post(post: Post, editor: User, body: str, title: str | None = None) -> bool:

@@ -1,27 +1,23 @@
 """Finding watched words and phrases in what members write.
 
-Matching is whole-word and case-insensitive in any script: "scam" matches "Scam!" but
-not "scampi", and a phrase matches across any run of spaces or line breaks.
+Matching is whole-word, in any case or script, and sees through the usual disguises
+(forum/phrase_matching.py): "scam" matches "Scam!", "S\u200bcam" and "**sc**am" but not
+"scampi", and a phrase matches across spaces, line breaks, hyphens or punctuation.
 """
 
-import re
 import unicodedata
 from collections import defaultdict
 
 from sqlalchemy import select
 
+from .. import phrase_matching
 from ..extensions import db
 from ..models import WatchedWord, WordAction
 
 
 def phrase_key(phrase: str) -> str:
+    """The phrase as stored to tell one watched word from another (not how it matches)."""
     return " ".join(unicodedata.normalize("NFKC", phrase).casefold().split())
-
-
-def pattern_for(phrase: str) -> str:
-    words = [re.escape(word) for word in phrase_key(phrase).split()]
-    # Lookarounds, not \b: a phrase may begin or end with punctuation ("c.o.d.", "$$$").
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
 
 
 def find(text: str) -> dict[WordAction, list[str]]:
@@ -29,9 +25,9 @@ def find(text: str) -> dict[WordAction, list[str]]:
     words = db.session.scalars(select(WatchedWord)).all()
     if not words:
         return {}
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    readings = phrase_matching.readings(text)
     found: dict[WordAction, list[str]] = defaultdict(list)
     for word in words:
-        if re.search(pattern_for(word.phrase), folded):
+        if phrase_matching.occurs(phrase_matching.pattern_for(word.phrase), readings):
             found[word.action].append(word.phrase)
     return dict(found)

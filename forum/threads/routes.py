@@ -24,6 +24,10 @@ HELD_MESSAGE = (
     "Thank you. A moderator will look at your post shortly (we do this for new members' "
     "first posts, to keep scams out). Until then, only you can see it."
 )
+EDIT_HELD_MESSAGE = (
+    "Your changes are saved. A moderator will look at your post before others can see it "
+    "(we check some changes, to keep scams out). Until then, only you can see it."
+)
 
 
 def blocked_message(error: BlockedWords) -> str:
@@ -478,7 +482,7 @@ def edit_post(post_id: int):
         except BlockedWords as error:
             form.body.errors.append(blocked_message(error))
         else:
-            flash("Your changes are saved.", "success")
+            flash(EDIT_HELD_MESSAGE if post.is_held else "Your changes are saved.", "success")
             return redirect(post_url(post, thread))
     return render_template("threads/edit.html", post=post, thread=thread, form=form)
 
