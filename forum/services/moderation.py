@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import policy
 from ..extensions import db
 from ..models import (
     FOREVER,
@@ -204,12 +205,14 @@ def hide_post(post: Post, actor: User, category: ReportReason, reason: str = "",
     _hide(post, category)
     _log(actor, "hide-post", reason, post=post, subject=_named_author(post), case=case,
          details={"category": category.value})  # fmt: skip
+    _tell_author(post, HIDDEN_BY_A_MODERATOR)
     db.session.commit()
 
 
-def _hide(post: Post, category: ReportReason) -> None:
+def _hide(post: Post, category: ReportReason, by_reports: bool = False) -> None:
     post.state = PostState.HIDDEN
     post.removal_reason = category.value
+    post.hidden_by_reports = by_reports
     posting.recount_around(post)
     searching.index_post(post)
     notifications.withdraw_notices_about(
@@ -218,13 +221,48 @@ def _hide(post: Post, category: ReportReason) -> None:
 
 
 def restore_post(post: Post, actor: User, reason: str = "") -> None:
+    was_hidden = post.is_hidden
     _log(actor, "restore-post", reason, post=post, subject=_named_author(post),
          details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
+    _restore(post)
+    if was_hidden:
+        _tell_author(post, RESTORED)
+    db.session.commit()
+
+
+def _restore(post: Post) -> None:
     post.state = PostState.VISIBLE
     post.removal_reason = None
+    post.hidden_by_reports = False
     posting.recount_around(post)
     searching.index_post(post)
-    db.session.commit()
+
+
+# What a post's author is told (see _tell_author).
+HIDDEN_BY_A_MODERATOR = (
+    "A moderator hid your post in “{title}” ({reason}). Only you and the moderators can see it now."
+)
+HIDDEN_BY_REPORTS = (
+    "Your post in “{title}” is hidden for now because members reported it. A moderator will "
+    "look at it soon; until then only you and the moderators can see it."
+)
+KEPT_HIDDEN = (
+    "A moderator looked at your post in “{title}” and it stays hidden ({reason}). "
+    "Only you and the moderators can see it."
+)
+RESTORED = "A moderator restored your post in “{title}”. Everyone can see it again."
+
+
+def _tell_author(post: Post, text: str) -> None:
+    """Tell a post's author what became of it, in calm words: ``text`` may name the thread
+    ("{title}") and why it was hidden ("{reason}"). It goes to the real author of an
+    anonymous post too; nobody else reads their notifications."""
+    thread = db.session.get(Thread, post.thread_id)
+    reason = ReportReason(post.removal_reason).label if post.removal_reason else ""
+    notifications.notify(
+        _post_author(post), "moderation", text.format(title=thread.title, reason=reason),
+        post=post,
+    )  # fmt: skip
 
 
 def staff_edit_post(post: Post, actor: User, body: str, reason: str = "") -> None:
@@ -282,16 +320,29 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
     )
     _count_report(case)
     case.updated_at = utcnow()
-    if (
-        case.report_count >= current_app.config["REPORTS_TO_HIDE"]
-        and post.state is PostState.VISIBLE
-    ):
-        _hide(post, _most_reported_reason(case, reason))
+    counted = _reports_counting_towards_hiding(case)
+    if counted >= current_app.config["REPORTS_TO_HIDE"] and post.state is PostState.VISIBLE:
+        _hide(post, _most_reported_reason(case, reason), by_reports=True)
         case.auto_hidden = True
-        _log(system_account(), "auto-hide", f"{case.report_count} members reported it",
-             post=post, subject=_named_author(post), case=case)  # fmt: skip
+        site = system_account()
+        _log(site, "auto-hide", f"{counted} members who have earned trust reported it",
+             post=post, subject=_named_author(post), case=case,
+             details={"reports": case.report_count, "counted": counted})  # fmt: skip
+        _tell_author(post, HIDDEN_BY_REPORTS)
     db.session.commit()
     return True
+
+
+def _reports_counting_towards_hiding(case: Case) -> int:
+    """How many of the case's reports may hide the post before a moderator looks: those
+    from members who have earned trust (policy.report_counts_towards_hiding). Read after
+    _count_report, which holds the case's row, so reports arriving together all count."""
+    reporters = db.session.scalars(
+        select(User).join(Report, Report.reporter_id == User.id)
+        .where(Report.case_id == case.id, Report.is_open)
+    ).all()  # fmt: skip
+    held = current_app.config["FIRST_POSTS_HELD"]
+    return sum(policy.report_counts_towards_hiding(reporter, held) for reporter in reporters)
 
 
 def report_message(message: Message, reporter: User, reason: ReportReason, note: str = "") -> bool:
@@ -438,15 +489,22 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
         return case
     post = db.session.get(Post, case.post_id)
     subject = _post_author(post)
+    told = None
     if resolution is Resolution.DISMISSED:
-        if case.auto_hidden and post.state is PostState.HIDDEN:
-            post.state, post.removal_reason = PostState.VISIBLE, None
-            posting.recount_around(post)
-            searching.index_post(post)
+        # Members' reports hid it; a moderator found nothing wrong.
+        if post.awaits_review:
+            _restore(post)
+            told = RESTORED
+    elif post.awaits_review:
+        post.hidden_by_reports = False  # a moderator's decision now, and readers are told so
+        told = KEPT_HIDDEN
     elif post.state is not PostState.HIDDEN:
         _hide(post, _most_reported_reason(case, ReportReason.OTHER))
+        told = HIDDEN_BY_A_MODERATOR
     _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=_named_author(post),
          case=case)  # fmt: skip
+    if told:
+        _tell_author(post, told)
     if resolution is Resolution.HIDDEN_AND_WARNED:
         # The warning reaches the real author even when the moderator never learnt who it is.
         _warn(subject, actor, reason)
