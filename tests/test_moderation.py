@@ -597,6 +597,54 @@ def test_hidden_threads_show_only_to_staff_and_their_author(client, make):
     )
 
 
+def test_hiding_an_opening_post_hides_its_thread_and_restoring_it_brings_it_back(client, make):
+    board = make.board(slug="treatments")
+    thread = make.thread(board=board, author=make.member("rosa"), title="Miracle cure inside")
+    log_in(client, make.moderator("mo"))
+    submit(client, f"/mod/p/{thread.first_post_id}/hide", {"category": "spam", "reason": "Scam"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.HIDDEN
+    assert log_actions() == ["hide-post", "hide-thread"]
+    entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "hide-thread"))
+    assert (entry.reason, entry.details["opening_post"]) == ("Scam", thread.first_post_id)
+
+    log_out(client)
+    for path in ("/b/treatments", "/u/rosa", "/b/treatments/feed.atom"):
+        assert "Miracle cure inside" not in client.get(path).text, path
+    assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+    assert client.get(f"/t/{thread.id}/feed.atom").status_code == 404
+
+    log_in(client, make.moderator("kai"))
+    submit(client, f"/mod/p/{thread.first_post_id}/restore", {"reason": "Checked: genuine"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.VISIBLE
+    assert log_actions()[2:] == ["restore-post", "restore-thread"]
+    log_out(client)
+    assert "Miracle cure inside" in client.get("/b/treatments").text
+
+
+def test_an_opening_post_hidden_by_reports_takes_its_thread_along_until_reviewed(
+    client, make, default_gates
+):
+    rosa = settled_member(make, "rosa")
+    thread = make.thread(author=rosa, title="Coping with fatigue")
+    for name in ("ana", "ben", "cleo"):
+        report_as(client, settled_member(make, name), opening(thread))
+    assert db.session.get(Thread, thread.id).state is ThreadState.HIDDEN
+    assert log_actions()[-2:] == ["auto-hide", "hide-thread"]
+    log_out(client)
+    assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+    log_in(client, rosa)
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Hidden for now while moderators look at reports." in page
+    assert "A moderator has hidden this thread" not in page
+
+    log_out(client)
+    log_in(client, make.moderator("mo"))
+    case = db.session.scalar(select(Case))
+    submit(client, f"/mod/cases/{case.id}/resolve", {"resolution": "dismissed", "reason": "Fine"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.VISIBLE
+    assert log_actions()[-2:] == ["resolve-dismissed", "restore-thread"]
+
+
 def test_a_hidden_post_shows_readers_the_reason_and_staff_the_words(client, make):
     thread = make.thread()
     reply = make.reply(thread, body="Stop your chemo, take vitamin C")

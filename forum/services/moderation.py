@@ -1,7 +1,8 @@
 """What moderators do, each action committed together with its moderation-log entry.
 
-Every public function here changes something, writes exactly one ModerationLog row
-describing it, and commits once: an action without its log entry cannot exist.
+Every public function here changes something, writes a ModerationLog row describing each
+thing it changed (hiding an opening post hides its thread too: two rows), and commits once:
+an action without its log entry cannot exist.
 """
 
 from datetime import datetime
@@ -102,11 +103,18 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
+    _set_thread_hidden(thread, actor, hidden, reason)
+    db.session.commit()
+
+
+def _set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str,
+                       **details) -> None:  # fmt: skip
     state = ThreadState.HIDDEN if hidden else ThreadState.VISIBLE
     # An anonymous thread's author stays unnamed in the log, as for anonymous posts.
     subject = None if thread.is_anonymous else _author(thread)
+    details = {"state": [thread.state.value, state.value], **details}
     _log(actor, "hide-thread" if hidden else "restore-thread", reason, thread=thread,
-         subject=subject, details={"state": [thread.state.value, state.value]})  # fmt: skip
+         subject=subject, details=details)  # fmt: skip
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
     searching.index_thread(thread)
@@ -116,7 +124,18 @@ def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "
             still_readable_by={thread.author_id},
             staff_may_read=True,
         )
-    db.session.commit()
+
+
+def _thread_follows_opening_post(post: Post, actor: User, reason: str) -> None:
+    """A thread whose opening post is hidden is hidden with it, or its title would stay on
+    the board, the author's profile and in feeds; restoring the post brings it back."""
+    thread = db.session.get(Thread, post.thread_id)
+    if post.id != thread.first_post_id:
+        return
+    if post.is_hidden and thread.state is ThreadState.VISIBLE:
+        _set_thread_hidden(thread, actor, True, reason, opening_post=post.id)
+    elif post.is_visible and thread.state is ThreadState.HIDDEN:
+        _set_thread_hidden(thread, actor, False, reason, opening_post=post.id)
 
 
 def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -> None:
@@ -205,6 +224,7 @@ def hide_post(post: Post, actor: User, category: ReportReason, reason: str = "",
     _hide(post, category)
     _log(actor, "hide-post", reason, post=post, subject=_named_author(post), case=case,
          details={"category": category.value})  # fmt: skip
+    _thread_follows_opening_post(post, actor, reason)
     _tell_author(post, HIDDEN_BY_A_MODERATOR)
     db.session.commit()
 
@@ -226,6 +246,7 @@ def restore_post(post: Post, actor: User, reason: str = "") -> None:
          details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
     _restore(post)
     if was_hidden:
+        _thread_follows_opening_post(post, actor, reason)
         _tell_author(post, RESTORED)
     db.session.commit()
 
@@ -328,6 +349,7 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
         _log(site, "auto-hide", f"{counted} members who have earned trust reported it",
              post=post, subject=_named_author(post), case=case,
              details={"reports": case.report_count, "counted": counted})  # fmt: skip
+        _thread_follows_opening_post(post, site, "Its opening post was hidden by reports")
         _tell_author(post, HIDDEN_BY_REPORTS)
     db.session.commit()
     return True
@@ -504,6 +526,7 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
     _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=_named_author(post),
          case=case)  # fmt: skip
     if told:
+        _thread_follows_opening_post(post, actor, reason)
         _tell_author(post, told)
     if resolution is Resolution.HIDDEN_AND_WARNED:
         # The warning reaches the real author even when the moderator never learnt who it is.

@@ -110,12 +110,22 @@ def thread(thread_id: int, slug: str | None = None):
         shown_upto=shown_upto,
         unread_on_page=policy.can_keep_reading_place(current_user)
         and shown_upto > (reading.read_upto or 0),
+        hidden_for_review=hidden_for_review(thread, posts),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
         summary=sharing.for_thread(thread, posts, page.number),
     )
     return noindex_if(
         policy.is_hidden_from_search_engines(thread.board), post_html.fill_csrf_slots(page_html)
     )
+
+
+def hidden_for_review(thread: models.Thread, posts: list[models.Post]) -> bool:
+    """A thread hidden with its opening post by members' reports: no moderator hid it."""
+    if not thread.is_hidden:
+        return False
+    opening = next((post for post in posts if post.id == thread.first_post_id), None)
+    opening = opening or models.post_with_thread(thread.first_post_id)
+    return opening is not None and opening.awaits_review
 
 
 def highest_shown(posts: list[models.Post], rendered: dict[int, str]) -> int:
