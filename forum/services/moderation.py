@@ -538,7 +538,8 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
 def _resolve_message_case(case: Case, actor: User, resolution: Resolution, reason: str) -> None:
     message = db.session.get(Message, case.message_id)
     subject = db.session.get(User, message.author_id)
-    if resolution is not Resolution.DISMISSED and message.state is not MessageState.HIDDEN:
+    # A message its author withdrew (deleting their account) is already gone.
+    if resolution is not Resolution.DISMISSED and message.is_visible:
         message.state = MessageState.HIDDEN
         message.removal_reason = _most_reported_reason(case, ReportReason.OTHER).value
     # The log has no message column: the case (and these details) say what it was about.
