@@ -217,13 +217,7 @@ def quotation(post: models.Post) -> str:
 @bp.get("/p/<int:post_id>/quote")
 def quote(post_id: int):
     """The text "Quote" puts in the reply box, for harbor.js to insert without a reload."""
-    post = models.post_with_thread(post_id) or abort(404)
-    if not (
-        policy.can_read_post(current_user, post)
-        and policy.can_see_thread(current_user, post.thread)
-    ):
-        abort(404)
-    return {"text": quotation(post)}
+    return {"text": quotation(readable_post_or_404(post_id))}
 
 
 @bp.post("/drafts/save")
@@ -285,12 +279,7 @@ def bookmark(post_id: int):
 
 @bp.get("/p/<int:post_id>/reactions")
 def reactions(post_id: int):
-    post = models.post_with_thread(post_id) or abort(404)
-    if not (
-        policy.can_read_post(current_user, post)
-        and policy.can_see_thread(current_user, post.thread)
-    ):
-        abort(404)
+    post = readable_post_or_404(post_id)
     return render_template(
         "threads/reactions.html", post=post, thread=post.thread, reactors=models.reactors_of(post)
     )
@@ -453,12 +442,25 @@ def report(post_id: int):
     return render_template("threads/report.html", post=post, thread=thread, form=form)
 
 
-def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
-    """The post and its thread, if it exists where this member may read (404) and ``rule``
-    lets them act (403)."""
+def readable_post_or_404(post_id: int) -> models.Post:
+    """The post (with its thread), if this reader may read its words where it stands.
+
+    A post they may not read answers 404 on every route, as one that does not exist: a
+    403 would tell them that a held post, or one in a hidden thread, is there.
+    """
     post = models.post_with_thread(post_id) or abort(404)
-    if not policy.can_read_board(current_user, post.thread.board):
+    if not (
+        policy.can_read_post(current_user, post)
+        and policy.can_see_thread(current_user, post.thread)
+    ):
         abort(404)
+    return post
+
+
+def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
+    """The post and its thread, if this member may read it (404) and ``rule`` lets them
+    act (403)."""
+    post = readable_post_or_404(post_id)
     if not rule(current_user, post, post.thread):
         abort(403)
     return post, post.thread
