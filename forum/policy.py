@@ -214,6 +214,25 @@ def can_report(user: User | None, post: Post) -> bool:
     return can_speak(user) and post.author_id != user.id and post.state is PostState.VISIBLE
 
 
+def report_counts_towards_hiding(user: User, first_posts_held: int,
+                                 now: datetime | None = None) -> bool:  # fmt: skip
+    """Whether this member's report counts towards hiding a post before a moderator looks.
+
+    A few accounts made in a minute must not be able to take down anyone's words, so only
+    members who have earned some trust count: an address they confirmed, past their first
+    day, and at least as many visible posts as a newcomer has held. Staff always count.
+    Everyone's reports still reach the moderators' queue.
+    """
+    if is_staff(user):
+        return True
+    return (
+        is_member(user)
+        and user.email_confirmed_at is not None
+        and not is_new_member(user, now)
+        and user.visible_post_count >= first_posts_held
+    )
+
+
 def can_react(user: User | None, post: Post, thread: Thread) -> bool:
     """Support for others' words: members (even silenced ones) on public posts, not their own."""
     if not (is_member(user) and post.author_id != user.id and post.state is PostState.VISIBLE):

@@ -2,11 +2,12 @@
 
 import itertools
 import re
+from datetime import timedelta
 
 from flask import current_app
 
 from forum.extensions import db
-from forum.models import Board, Role
+from forum.models import Board, Role, utcnow
 from forum.services import accounts, messaging, moderation, notifications, posting
 
 PASSWORD = "a calm harbour at dusk"
@@ -42,6 +43,14 @@ class Factories:
                 notifications.mark_all_read(member)
                 return member
             post = posting.reply(thread, member, f"A little more about me ({post.number}).")
+
+    def joined_long_ago(self, member, days: int = 30):
+        """As if the member had joined ``days`` ago. Time is the one thing a story cannot
+        pass through the pages, and a member's first day is a gate of its own
+        (policy.is_new_member)."""
+        member.created_at = utcnow() - timedelta(days=days)
+        db.session.commit()
+        return member
 
     def newcomer(self, username=None, role=Role.MEMBER, email=None, confirmed=False):
         """A member who has just joined: their first posts wait for approval, and their

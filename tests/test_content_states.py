@@ -70,6 +70,12 @@ def thread_hidden(make, board, mod):
     return thread, post
 
 
+def thread_opening_post_hidden(make, board, mod):
+    thread, post = _start(make, board, newcomer=False)
+    moderation.hide_post(post, mod, ReportReason.SPAM, "Selling a cure")
+    return thread, post
+
+
 def thread_rejected(make, board, mod):
     thread, post = _start(make, board, newcomer=True)
     moderation.reject_post(post, mod, "Please introduce yourself on the welcome board.")
@@ -95,6 +101,7 @@ THREAD_STATES = {
     ThreadState.VISIBLE: thread_visible,
     ThreadState.HELD: thread_held,
     ThreadState.HIDDEN: thread_hidden,
+    "opening post hidden": thread_opening_post_hidden,
     "rejected": thread_rejected,
     ThreadState.MERGED: thread_merged,
 }
@@ -159,6 +166,7 @@ READERS = {
     ThreadState.VISIBLE: EVERYONE,
     ThreadState.HELD: AUTHOR_AND_STAFF,
     ThreadState.HIDDEN: AUTHOR_AND_STAFF,
+    "opening post hidden": AUTHOR_AND_STAFF,
     "rejected": AUTHOR_AND_STAFF,
     ThreadState.MERGED: set(),  # its address leads to the thread it joined
     PostState.VISIBLE: EVERYONE,
@@ -171,7 +179,8 @@ READERS = {
 # Shown to everyone who may read the board: what lists, counts, feeds and search carry.
 PUBLIC = {ThreadState.VISIBLE, PostState.VISIBLE, "anonymous"}
 # Public once, then taken down or moved: who was told about it then.
-ONCE_PUBLIC = PUBLIC | {ThreadState.HIDDEN, ThreadState.MERGED, PostState.HIDDEN, PostState.DELETED}
+ONCE_PUBLIC = PUBLIC | {ThreadState.HIDDEN, "opening post hidden", ThreadState.MERGED,
+                        PostState.HIDDEN, PostState.DELETED}  # fmt: skip
 
 
 def build_world(make, client, state, role: str, monkeypatch) -> World:

@@ -208,6 +208,19 @@ def test_threads_she_started_keep_others_replies_and_counts_stay_exact(client, m
     assert before == after
 
 
+def test_her_messages_read_as_removed_by_their_author_not_by_a_moderator(client, make, wren):
+    jun = db.session.scalar(select(User).where(User.username == "jun"))
+    coffee = db.session.scalar(select(Conversation).where(Conversation.subject == "Coffee"))
+    log_in(client, wren)
+    submit(client, "/settings/delete", {"posts": "remove", "password": PASSWORD, "understood": "y"})
+
+    log_in(client, jun)
+    page = client.get(f"/messages/{coffee.id}").text
+    assert "Thursday at ten?" not in page
+    assert "This message was removed by its author when they deleted their account." in page
+    assert "removed by a moderator" not in page
+
+
 def test_a_member_may_keep_her_posts_as_a_former_member(client, make, wren):
     shared = db.session.scalar(select(Thread).where(Thread.title == "Bone pain at night"))
     log_in(client, wren)

@@ -127,13 +127,13 @@ def test_spam_is_reported_auto_hidden_then_confirmed_and_the_spammer_suspended(c
 
     for name in ("ana", "ben", "cleo"):
         log_out(client)
-        log_in(client, make.member(name))
+        log_in(client, make.joined_long_ago(make.member(name)))
         response = report(client, spam, note="selling fake cures")
         assert "Thank you for telling us" in unescape(client.get(response.headers["Location"]).text)
 
     assert db.session.get(Post, spam.id).state is PostState.HIDDEN
     page = client.get(f"/t/{thread.id}", follow_redirects=True).text
-    assert "Removed by a moderator: Spam or a scam" in page and "Buy now" not in page
+    assert "Hidden for now while moderators look at reports." in page and "Buy now" not in page
 
     log_out(client)
     log_in(client, make.moderator("mo"))
@@ -148,6 +148,8 @@ def test_spam_is_reported_auto_hidden_then_confirmed_and_the_spammer_suspended(c
            {"reason": "Selling fake cures to members", "duration": "0"})  # fmt: skip
 
     assert log_actions() == ["auto-hide", "resolve-hidden", "suspend"]
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Removed by a moderator: Spam or a scam." in page
     log_page = client.get("/mod/log").text
     assert "Selling fake cures to members" in log_page and "auto-hide" in log_page
 
@@ -157,6 +159,140 @@ def test_spam_is_reported_auto_hidden_then_confirmed_and_the_spammer_suspended(c
     assert (
         "Selling fake cures to members" in response.text and "until further notice" in response.text
     )
+
+
+def settled_member(make, name: str):
+    """A member who has been here a while and posted: their reports count towards hiding."""
+    return make.joined_long_ago(make.earn_trust(make.member(name)))
+
+
+def report_as(client, member, post, reason="spam"):
+    log_out(client)
+    log_in(client, member)
+    return report(client, post, reason)
+
+
+def notices(member) -> list[str]:
+    return db.session.scalars(
+        select(Notification.text).where(Notification.user_id == member.id)
+        .order_by(Notification.id)
+    ).all()  # fmt: skip
+
+
+def test_accounts_made_a_minute_ago_cannot_hide_a_members_post(client, make, default_gates):
+    """The audit's story: three fresh accounts report a good post as spam."""
+    rosa = settled_member(make, "rosa")
+    thread = make.thread(author=rosa, title="Coping with fatigue", body="Short walks help me.")
+    post = opening(thread)
+    for name in ("fresh1", "fresh2", "fresh3"):
+        response = report_as(client, make.newcomer(name), post)
+        assert "Thank you for telling us" in unescape(client.get(response.headers["Location"]).text)
+
+    assert db.session.get(Post, post.id).is_visible
+    log_out(client)
+    assert "Short walks help me." in client.get(f"/t/{thread.id}", follow_redirects=True).text
+    # Still recorded, and still in the moderators' queue: only the hiding waits.
+    log_in(client, make.moderator("mo"))
+    queue = client.get("/mod/reports").text
+    assert "Coping with fatigue" in queue and "Hidden by reports" not in queue
+    assert db.session.scalar(select(Case.report_count)) == 3
+    assert "auto-hide" not in log_actions()
+
+
+def test_only_reports_from_members_who_earned_trust_count_towards_hiding(
+    client, make, default_gates
+):
+    rosa = settled_member(make, "rosa")
+    post = opening(make.thread(author=rosa, title="Coping with fatigue"))
+    not_yet = [
+        make.newcomer("unconfirmed"),  # here for ages, posted, but never confirmed an address
+        make.joined_long_ago(make.member("quiet")),  # confirmed long ago, yet to post
+        make.earn_trust(make.member("today")),  # confirmed and posted, all in their first day
+    ]
+    unconfirmed = make.joined_long_ago(not_yet[0])
+    make.thread(author=unconfirmed, title="Hello")  # held, as a newcomer's first posts are
+    for member in [*not_yet, settled_member(make, "ana"), settled_member(make, "ben")]:
+        report_as(client, member, post)
+    assert db.session.get(Post, post.id).is_visible
+    report_as(client, settled_member(make, "cleo"), post)
+    assert db.session.get(Post, post.id).is_hidden
+    assert db.session.scalar(select(Case.report_count)) == 6
+
+
+def test_a_moderators_report_counts_towards_hiding(client, make, default_gates):
+    post = opening(make.thread(author=settled_member(make, "rosa")))
+    for member in (settled_member(make, "ana"), settled_member(make, "ben"), make.moderator()):
+        report_as(client, member, post)
+    assert db.session.get(Post, post.id).is_hidden
+
+
+def test_a_post_hidden_by_reports_waits_for_a_moderator_and_its_author_is_told(
+    client, make, default_gates
+):
+    rosa = settled_member(make, "rosa")
+    thread = make.thread(author=make.moderator(), title="Coping with fatigue")
+    post = make.reply(thread, author=rosa, body="Short walks help me.")
+    for name in ("ana", "ben", "cleo"):
+        report_as(client, settled_member(make, name), post)
+
+    log_out(client)
+    page = unescape(client.get(f"/t/{thread.id}", follow_redirects=True).text)
+    assert "Hidden for now while moderators look at reports." in page
+    assert "Removed by a moderator" not in page and "Short walks" not in page
+    log_in(client, rosa)
+    page = unescape(client.get(f"/t/{thread.id}", follow_redirects=True).text)
+    assert "Short walks help me." in page and "Removed by a moderator" not in page
+    assert "waiting for a moderator to review it" in page
+    assert notices(rosa)[-1] == (
+        "Your post in “Coping with fatigue” is hidden for now because members reported it. "
+        "A moderator will look at it soon; until then only you and the moderators can see it."
+    )
+
+    log_out(client)
+    log_in(client, make.moderator("mo"))
+    case = db.session.scalar(select(Case))
+    submit(client, f"/mod/cases/{case.id}/resolve", {"resolution": "hidden", "reason": "Spam"})
+    log_out(client)
+    page = unescape(client.get(f"/t/{thread.id}", follow_redirects=True).text)
+    assert "Removed by a moderator: Spam or a scam." in page and "Hidden for now" not in page
+    assert notices(rosa)[-1] == (
+        "A moderator looked at your post in “Coping with fatigue” and it stays hidden "
+        "(Spam or a scam). Only you and the moderators can see it."
+    )
+
+
+def test_a_post_hidden_by_reports_comes_back_when_a_moderator_dismisses_them(
+    client, make, default_gates
+):
+    rosa = settled_member(make, "rosa")
+    post = opening(make.thread(author=rosa, title="Coping with fatigue"))
+    for name in ("ana", "ben", "cleo"):
+        report_as(client, settled_member(make, name), post)
+    log_out(client)
+    log_in(client, make.moderator("mo"))
+    case = db.session.scalar(select(Case))
+    submit(client, f"/mod/cases/{case.id}/resolve", {"resolution": "dismissed"})
+    assert db.session.get(Post, post.id).is_visible
+    assert notices(rosa)[-1] == (
+        "A moderator restored your post in “Coping with fatigue”. Everyone can see it again."
+    )
+
+
+def test_authors_are_told_when_a_moderator_hides_or_restores_their_post(client, make):
+    rosa = make.member("rosa")
+    thread = make.thread(title="Coping with fatigue")
+    post = make.reply(thread, author=rosa, body="Try this supplement")
+    log_in(client, make.moderator("mo"))
+    submit(client, f"/mod/p/{post.id}/hide", {"category": "misinformation", "reason": "unproven"})
+    assert notices(rosa) == [
+        "A moderator hid your post in “Coping with fatigue” (Medical misinformation). "
+        "Only you and the moderators can see it now."
+    ]
+    submit(client, f"/mod/p/{post.id}/restore", {"reason": "Sources added"})
+    assert notices(rosa)[-1] == (
+        "A moderator restored your post in “Coping with fatigue”. Everyone can see it again."
+    )
+    assert db.session.get(User, rosa.id).unread_notifications == 2
 
 
 def test_one_open_report_per_member_per_post(client, make):
@@ -193,7 +329,8 @@ def test_members_cannot_report_their_own_post_or_a_missing_one(client, make):
 def test_dismissing_an_auto_hidden_post_brings_it_back(client, make, app):
     post = opening(make.thread())
     for _ in range(app.config["REPORTS_TO_HIDE"]):
-        moderation.report_post(post, make.member(), moderation.ReportReason.UNKIND)
+        reporter = make.joined_long_ago(make.member())
+        moderation.report_post(post, reporter, moderation.ReportReason.UNKIND)
     assert db.session.get(Post, post.id).state is PostState.HIDDEN
     log_in(client, make.moderator())
     case = db.session.scalar(select(Case))
@@ -203,7 +340,7 @@ def test_dismissing_an_auto_hidden_post_brings_it_back(client, make, app):
 
 
 def test_two_moderators_resolving_one_case_give_one_result_and_one_log_entry(client, make):
-    post = opening(make.thread())
+    post = make.reply(make.thread())
     moderation.report_post(post, make.member(), moderation.ReportReason.SPAM)
     case = db.session.scalar(select(Case))
     log_in(client, make.moderator("first"))
@@ -240,7 +377,7 @@ def test_two_moderators_clicking_at_the_same_moment_give_one_result(app, make):
 
 def test_hide_and_warn_shows_the_author_a_warning_until_acknowledged(client, make):
     author = make.member("jo")
-    post = opening(make.thread(author=author))
+    post = make.reply(make.thread(), author=author)
     moderation.report_post(post, make.member(), moderation.ReportReason.UNKIND)
     case = db.session.scalar(select(Case))
     log_in(client, make.moderator())
@@ -458,6 +595,54 @@ def test_hidden_threads_show_only_to_staff_and_their_author(client, make):
         "A moderator has hidden this thread"
         in client.get(f"/t/{thread.id}", follow_redirects=True).text
     )
+
+
+def test_hiding_an_opening_post_hides_its_thread_and_restoring_it_brings_it_back(client, make):
+    board = make.board(slug="treatments")
+    thread = make.thread(board=board, author=make.member("rosa"), title="Miracle cure inside")
+    log_in(client, make.moderator("mo"))
+    submit(client, f"/mod/p/{thread.first_post_id}/hide", {"category": "spam", "reason": "Scam"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.HIDDEN
+    assert log_actions() == ["hide-post", "hide-thread"]
+    entry = db.session.scalar(select(ModerationLog).where(ModerationLog.action == "hide-thread"))
+    assert (entry.reason, entry.details["opening_post"]) == ("Scam", thread.first_post_id)
+
+    log_out(client)
+    for path in ("/b/treatments", "/u/rosa", "/b/treatments/feed.atom"):
+        assert "Miracle cure inside" not in client.get(path).text, path
+    assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+    assert client.get(f"/t/{thread.id}/feed.atom").status_code == 404
+
+    log_in(client, make.moderator("kai"))
+    submit(client, f"/mod/p/{thread.first_post_id}/restore", {"reason": "Checked: genuine"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.VISIBLE
+    assert log_actions()[2:] == ["restore-post", "restore-thread"]
+    log_out(client)
+    assert "Miracle cure inside" in client.get("/b/treatments").text
+
+
+def test_an_opening_post_hidden_by_reports_takes_its_thread_along_until_reviewed(
+    client, make, default_gates
+):
+    rosa = settled_member(make, "rosa")
+    thread = make.thread(author=rosa, title="Coping with fatigue")
+    for name in ("ana", "ben", "cleo"):
+        report_as(client, settled_member(make, name), opening(thread))
+    assert db.session.get(Thread, thread.id).state is ThreadState.HIDDEN
+    assert log_actions()[-2:] == ["auto-hide", "hide-thread"]
+    log_out(client)
+    assert client.get(f"/t/{thread.id}", follow_redirects=True).status_code == 404
+    log_in(client, rosa)
+    page = client.get(f"/t/{thread.id}", follow_redirects=True).text
+    assert "Hidden for now while moderators look at reports." in page
+    assert "A moderator has hidden this thread" not in page
+
+    log_out(client)
+    log_in(client, make.moderator("mo"))
+    case = db.session.scalar(select(Case))
+    submit(client, f"/mod/cases/{case.id}/resolve", {"resolution": "dismissed", "reason": "Fine"})
+    assert db.session.get(Thread, thread.id).state is ThreadState.VISIBLE
+    assert log_actions()[-2:] == ["resolve-dismissed", "restore-thread"]
 
 
 def test_a_hidden_post_shows_readers_the_reason_and_staff_the_words(client, make):

@@ -204,6 +204,27 @@ def test_who_may_report(who, state, allowed):
 
 
 @pytest.mark.parametrize(
+    ("who", "confirmed", "joined", "posts", "counts"),
+    [
+        ("member", True, timedelta(days=30), 2, True),
+        ("member", False, timedelta(days=30), 2, False),  # address never confirmed
+        ("member", True, timedelta(hours=2), 2, False),  # in their first day
+        ("member", True, timedelta(days=30), 1, False),  # fewer posts than a newcomer's held
+        ("moderator", False, timedelta(hours=2), 0, True),
+        ("admin", False, timedelta(hours=2), 0, True),
+        ("visitor", False, timedelta(days=30), 0, False),
+    ],
+)
+def test_whose_reports_count_towards_hiding_a_post(who, confirmed, joined, posts, counts):
+    user = person(who)
+    if who != "visitor":
+        user.email_confirmed_at = NOW - joined if confirmed else None
+        user.created_at = NOW - joined
+        user.visible_post_count = posts
+    assert policy.report_counts_towards_hiding(user, first_posts_held=2, now=NOW) is counts
+
+
+@pytest.mark.parametrize(
     ("who", "approved", "board_holds", "held"),
     [
         ("member", 0, False, True),

@@ -347,3 +347,53 @@ def test_the_one_exempt_post_works_with_its_signed_link_alone(app, client, make)
     response = client.post(link, headers={"Origin": "https://mail.example"})
     assert response.status_code == 200
     assert db.session.get(User, rosa.id).email_frequency is EmailFrequency.NEVER
+
+
+def post_routes(app):
+    """Every route about one post outside /mod, with its methods."""
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/p/<int:post_id>"):
+            yield rule.rule.replace("<int:post_id>", "{}"), rule.methods & {"GET", "POST"}
+
+
+def answers(client, path: str, methods: set[str], token: str) -> dict[str, int]:
+    found = {}
+    if "GET" in methods:
+        found["GET"] = client.get(path).status_code
+    if "POST" in methods:
+        found["POST"] = client.post(path, data={"csrf_token": token, "reason": "spam"}).status_code
+    return found
+
+
+def test_a_post_one_may_not_read_is_not_there_on_any_post_route(app, client, make, default_gates):
+    """Held, hidden, or in a hidden thread: 404 everywhere, as if it did not exist, so no
+    route tells a member more than the post's own page does. 403 is for a post they may
+    read but not act on: a held post's own author may not report it."""
+    newcomer = make.newcomer("newcomer", confirmed=True)
+    thread = make.thread(author=make.moderator("mo"), title="Starting a new treatment")
+    held = posting.reply(thread, newcomer, "My first words here.")
+    hidden = make.reply(thread, body="Words a moderator removed.")
+    moderation.hide_post(hidden, make.moderator(), ReportReason.OTHER)
+    hidden_thread = make.thread(title="A thread a moderator hid")
+    moderation.set_thread_hidden(hidden_thread, make.moderator(), True, "Off topic")
+    unreadable = {"held": held.id, "hidden": hidden.id, "in a hidden thread":
+                  hidden_thread.first_post_id}  # fmt: skip
+    routes = list(post_routes(app))
+    assert len(routes) >= 8
+
+    log_in(client, make.member("jun"))
+    token = csrf_token(client)
+    for kind, post_id in unreadable.items():
+        for path, methods in routes:
+            # A hidden post's placeholder is in its thread for all to see, so its own link
+            # still leads there; nothing else about it answers.
+            wanted = 302 if (kind, path) == ("hidden", "/p/{}") else 404
+            for method, status in answers(client, path.format(post_id), methods, token).items():
+                assert status == wanted, f"{method} {path.format(post_id)} ({kind}): {status}"
+    assert answers(client, f"/p/{thread.first_post_id}/report", {"GET"}, token) == {"GET": 200}
+
+    client.post("/logout", data={"csrf_token": token})
+    log_in(client, newcomer)
+    token = csrf_token(client)
+    assert answers(client, f"/p/{held.id}/report", {"GET", "POST"}, token) == {
+        "GET": 403, "POST": 403}  # fmt: skip

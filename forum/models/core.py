@@ -315,6 +315,9 @@ class Post(db.Model):
     edited_by_staff: Mapped[bool] = mapped_column(default=False)
     # Why a moderator hid or rejected it: a ReportReason value, shown to readers.
     removal_reason: Mapped[str | None] = mapped_column(String(20))
+    # Hidden by members' reports, and no moderator has decided yet: readers are told it is
+    # hidden for now, not that a moderator removed it.
+    hidden_by_reports: Mapped[bool] = mapped_column(default=False, server_default=false())
     # "Grief and loss", say: readers see it and open the post when they are ready.
     content_note: Mapped[str | None] = mapped_column(String(60))
     # Shown as "A member" to everyone, staff included, unless a moderator reveals it
@@ -338,6 +341,11 @@ class Post(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.state is PostState.HIDDEN
+
+    @property
+    def awaits_review(self) -> bool:
+        """Hidden by members' reports until a moderator looks."""
+        return self.is_hidden and self.hidden_by_reports
 
     @property
     def is_opening_post(self) -> bool:

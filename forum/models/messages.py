@@ -20,6 +20,8 @@ from .core import User, _enum, utcnow
 class MessageState(enum.Enum):
     VISIBLE = "visible"
     HIDDEN = "hidden"  # removed by a moderator after a report; readers see a placeholder
+    # Removed by its author, who deleted their account and asked for their words to go.
+    WITHDRAWN = "withdrawn"
 
 
 class Conversation(db.Model):
@@ -83,7 +85,7 @@ class Message(db.Model):
     # Sanitised when written; links stay plain text while the author is new (see markup).
     html: Mapped[str] = mapped_column(Text)
     state: Mapped[MessageState] = mapped_column(_enum(MessageState), default=MessageState.VISIBLE)
-    # Why a moderator hid it: a ReportReason value.
+    # Why a moderator hid it: a ReportReason value (None when its author withdrew it).
     removal_reason: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -100,6 +102,10 @@ class Message(db.Model):
     @property
     def is_hidden(self) -> bool:
         return self.state is MessageState.HIDDEN
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state is MessageState.WITHDRAWN
 
     @property
     def safe_html(self) -> Markup:

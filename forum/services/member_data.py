@@ -358,9 +358,7 @@ def _withdraw_messages(member: User, remove_all: bool) -> None:
                 .values(subject=WITHDRAWN_TITLE)
             )
         db.session.execute(
-            update(Message)
-            .where(whose)
-            .values(source="", html="", state=MessageState.HIDDEN, removal_reason="withdrawn")
+            update(Message).where(whose).values(source="", html="", state=MessageState.WITHDRAWN)
         )
         membership.left_at = membership.left_at or utcnow()
 

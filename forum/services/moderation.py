@@ -1,7 +1,8 @@
 """What moderators do, each action committed together with its moderation-log entry.
 
-Every public function here changes something, writes exactly one ModerationLog row
-describing it, and commits once: an action without its log entry cannot exist.
+Every public function here changes something, writes a ModerationLog row describing each
+thing it changed (hiding an opening post hides its thread too: two rows), and commits once:
+an action without its log entry cannot exist.
 """
 
 from datetime import datetime
@@ -10,6 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import policy
 from ..extensions import db
 from ..models import (
     FOREVER,
@@ -101,11 +103,18 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
+    _set_thread_hidden(thread, actor, hidden, reason)
+    db.session.commit()
+
+
+def _set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str,
+                       **details) -> None:  # fmt: skip
     state = ThreadState.HIDDEN if hidden else ThreadState.VISIBLE
     # An anonymous thread's author stays unnamed in the log, as for anonymous posts.
     subject = None if thread.is_anonymous else _author(thread)
+    details = {"state": [thread.state.value, state.value], **details}
     _log(actor, "hide-thread" if hidden else "restore-thread", reason, thread=thread,
-         subject=subject, details={"state": [thread.state.value, state.value]})  # fmt: skip
+         subject=subject, details=details)  # fmt: skip
     thread.state = state
     posting.recount_board(db.session.get(Board, thread.board_id))
     searching.index_thread(thread)
@@ -115,7 +124,18 @@ def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "
             still_readable_by={thread.author_id},
             staff_may_read=True,
         )
-    db.session.commit()
+
+
+def _thread_follows_opening_post(post: Post, actor: User, reason: str) -> None:
+    """A thread whose opening post is hidden is hidden with it, or its title would stay on
+    the board, the author's profile and in feeds; restoring the post brings it back."""
+    thread = db.session.get(Thread, post.thread_id)
+    if post.id != thread.first_post_id:
+        return
+    if post.is_hidden and thread.state is ThreadState.VISIBLE:
+        _set_thread_hidden(thread, actor, True, reason, opening_post=post.id)
+    elif post.is_visible and thread.state is ThreadState.HIDDEN:
+        _set_thread_hidden(thread, actor, False, reason, opening_post=post.id)
 
 
 def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -> None:
@@ -204,12 +224,15 @@ def hide_post(post: Post, actor: User, category: ReportReason, reason: str = "",
     _hide(post, category)
     _log(actor, "hide-post", reason, post=post, subject=_named_author(post), case=case,
          details={"category": category.value})  # fmt: skip
+    _thread_follows_opening_post(post, actor, reason)
+    _tell_author(post, HIDDEN_BY_A_MODERATOR)
     db.session.commit()
 
 
-def _hide(post: Post, category: ReportReason) -> None:
+def _hide(post: Post, category: ReportReason, by_reports: bool = False) -> None:
     post.state = PostState.HIDDEN
     post.removal_reason = category.value
+    post.hidden_by_reports = by_reports
     posting.recount_around(post)
     searching.index_post(post)
     notifications.withdraw_notices_about(
@@ -218,13 +241,49 @@ def _hide(post: Post, category: ReportReason) -> None:
 
 
 def restore_post(post: Post, actor: User, reason: str = "") -> None:
+    was_hidden = post.is_hidden
     _log(actor, "restore-post", reason, post=post, subject=_named_author(post),
          details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
+    _restore(post)
+    if was_hidden:
+        _thread_follows_opening_post(post, actor, reason)
+        _tell_author(post, RESTORED)
+    db.session.commit()
+
+
+def _restore(post: Post) -> None:
     post.state = PostState.VISIBLE
     post.removal_reason = None
+    post.hidden_by_reports = False
     posting.recount_around(post)
     searching.index_post(post)
-    db.session.commit()
+
+
+# What a post's author is told (see _tell_author).
+HIDDEN_BY_A_MODERATOR = (
+    "A moderator hid your post in “{title}” ({reason}). Only you and the moderators can see it now."
+)
+HIDDEN_BY_REPORTS = (
+    "Your post in “{title}” is hidden for now because members reported it. A moderator will "
+    "look at it soon; until then only you and the moderators can see it."
+)
+KEPT_HIDDEN = (
+    "A moderator looked at your post in “{title}” and it stays hidden ({reason}). "
+    "Only you and the moderators can see it."
+)
+RESTORED = "A moderator restored your post in “{title}”. Everyone can see it again."
+
+
+def _tell_author(post: Post, text: str) -> None:
+    """Tell a post's author what became of it, in calm words: ``text`` may name the thread
+    ("{title}") and why it was hidden ("{reason}"). It goes to the real author of an
+    anonymous post too; nobody else reads their notifications."""
+    thread = db.session.get(Thread, post.thread_id)
+    reason = ReportReason(post.removal_reason).label if post.removal_reason else ""
+    notifications.notify(
+        _post_author(post), "moderation", text.format(title=thread.title, reason=reason),
+        post=post,
+    )  # fmt: skip
 
 
 def staff_edit_post(post: Post, actor: User, body: str, reason: str = "") -> None:
@@ -282,16 +341,30 @@ def report_post(post: Post, reporter: User, reason: ReportReason, note: str = ""
     )
     _count_report(case)
     case.updated_at = utcnow()
-    if (
-        case.report_count >= current_app.config["REPORTS_TO_HIDE"]
-        and post.state is PostState.VISIBLE
-    ):
-        _hide(post, _most_reported_reason(case, reason))
+    counted = _reports_counting_towards_hiding(case)
+    if counted >= current_app.config["REPORTS_TO_HIDE"] and post.state is PostState.VISIBLE:
+        _hide(post, _most_reported_reason(case, reason), by_reports=True)
         case.auto_hidden = True
-        _log(system_account(), "auto-hide", f"{case.report_count} members reported it",
-             post=post, subject=_named_author(post), case=case)  # fmt: skip
+        site = system_account()
+        _log(site, "auto-hide", f"{counted} members who have earned trust reported it",
+             post=post, subject=_named_author(post), case=case,
+             details={"reports": case.report_count, "counted": counted})  # fmt: skip
+        _thread_follows_opening_post(post, site, "Its opening post was hidden by reports")
+        _tell_author(post, HIDDEN_BY_REPORTS)
     db.session.commit()
     return True
+
+
+def _reports_counting_towards_hiding(case: Case) -> int:
+    """How many of the case's reports may hide the post before a moderator looks: those
+    from members who have earned trust (policy.report_counts_towards_hiding). Read after
+    _count_report, which holds the case's row, so reports arriving together all count."""
+    reporters = db.session.scalars(
+        select(User).join(Report, Report.reporter_id == User.id)
+        .where(Report.case_id == case.id, Report.is_open)
+    ).all()  # fmt: skip
+    held = current_app.config["FIRST_POSTS_HELD"]
+    return sum(policy.report_counts_towards_hiding(reporter, held) for reporter in reporters)
 
 
 def report_message(message: Message, reporter: User, reason: ReportReason, note: str = "") -> bool:
@@ -438,15 +511,23 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
         return case
     post = db.session.get(Post, case.post_id)
     subject = _post_author(post)
+    told = None
     if resolution is Resolution.DISMISSED:
-        if case.auto_hidden and post.state is PostState.HIDDEN:
-            post.state, post.removal_reason = PostState.VISIBLE, None
-            posting.recount_around(post)
-            searching.index_post(post)
+        # Members' reports hid it; a moderator found nothing wrong.
+        if post.awaits_review:
+            _restore(post)
+            told = RESTORED
+    elif post.awaits_review:
+        post.hidden_by_reports = False  # a moderator's decision now, and readers are told so
+        told = KEPT_HIDDEN
     elif post.state is not PostState.HIDDEN:
         _hide(post, _most_reported_reason(case, ReportReason.OTHER))
+        told = HIDDEN_BY_A_MODERATOR
     _log(actor, f"resolve-{resolution.value}", reason, post=post, subject=_named_author(post),
          case=case)  # fmt: skip
+    if told:
+        _thread_follows_opening_post(post, actor, reason)
+        _tell_author(post, told)
     if resolution is Resolution.HIDDEN_AND_WARNED:
         # The warning reaches the real author even when the moderator never learnt who it is.
         _warn(subject, actor, reason)
@@ -457,7 +538,8 @@ def resolve_case(case_id: int, actor: User, resolution: Resolution, reason: str 
 def _resolve_message_case(case: Case, actor: User, resolution: Resolution, reason: str) -> None:
     message = db.session.get(Message, case.message_id)
     subject = db.session.get(User, message.author_id)
-    if resolution is not Resolution.DISMISSED and message.state is not MessageState.HIDDEN:
+    # A message its author withdrew (deleting their account) is already gone.
+    if resolution is not Resolution.DISMISSED and message.is_visible:
         message.state = MessageState.HIDDEN
         message.removal_reason = _most_reported_reason(case, ReportReason.OTHER).value
     # The log has no message column: the case (and these details) say what it was about.

@@ -114,12 +114,22 @@ def thread(thread_id: int, slug: str | None = None):
         shown_upto=shown_upto,
         unread_on_page=policy.can_keep_reading_place(current_user)
         and shown_upto > (reading.read_upto or 0),
+        hidden_for_review=hidden_for_review(thread, posts),
         mod_tools=moderator_tools() if policy.can_moderate(current_user, thread.board) else None,
         summary=sharing.for_thread(thread, posts, page.number),
     )
     return noindex_if(
         policy.is_hidden_from_search_engines(thread.board), post_html.fill_csrf_slots(page_html)
     )
+
+
+def hidden_for_review(thread: models.Thread, posts: list[models.Post]) -> bool:
+    """A thread hidden with its opening post by members' reports: no moderator hid it."""
+    if not thread.is_hidden:
+        return False
+    opening = next((post for post in posts if post.id == thread.first_post_id), None)
+    opening = opening or models.post_with_thread(thread.first_post_id)
+    return opening is not None and opening.awaits_review
 
 
 def highest_shown(posts: list[models.Post], rendered: dict[int, str]) -> int:
@@ -210,13 +220,7 @@ def quotation(post: models.Post) -> str:
 @bp.get("/p/<int:post_id>/quote")
 def quote(post_id: int):
     """The text "Quote" puts in the reply box, for harbor.js to insert without a reload."""
-    post = models.post_with_thread(post_id) or abort(404)
-    if not (
-        policy.can_read_post(current_user, post)
-        and policy.can_see_thread(current_user, post.thread)
-    ):
-        abort(404)
-    return {"text": quotation(post)}
+    return {"text": quotation(readable_post_or_404(post_id))}
 
 
 @bp.post("/drafts/save")
@@ -278,12 +282,7 @@ def bookmark(post_id: int):
 
 @bp.get("/p/<int:post_id>/reactions")
 def reactions(post_id: int):
-    post = models.post_with_thread(post_id) or abort(404)
-    if not (
-        policy.can_read_post(current_user, post)
-        and policy.can_see_thread(current_user, post.thread)
-    ):
-        abort(404)
+    post = readable_post_or_404(post_id)
     return render_template(
         "threads/reactions.html", post=post, thread=post.thread, reactors=models.reactors_of(post)
     )
@@ -446,12 +445,25 @@ def report(post_id: int):
     return render_template("threads/report.html", post=post, thread=thread, form=form)
 
 
-def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
-    """The post and its thread, if it exists where this member may read (404) and ``rule``
-    lets them act (403)."""
+def readable_post_or_404(post_id: int) -> models.Post:
+    """The post (with its thread), if this reader may read its words where it stands.
+
+    A post they may not read answers 404 on every route, as one that does not exist: a
+    403 would tell them that a held post, or one in a hidden thread, is there.
+    """
     post = models.post_with_thread(post_id) or abort(404)
-    if not policy.can_read_board(current_user, post.thread.board):
+    if not (
+        policy.can_read_post(current_user, post)
+        and policy.can_see_thread(current_user, post.thread)
+    ):
         abort(404)
+    return post
+
+
+def post_allowed_or_abort(post_id: int, rule) -> tuple[models.Post, models.Thread]:
+    """The post and its thread, if this member may read it (404) and ``rule`` lets them
+    act (403)."""
+    post = readable_post_or_404(post_id)
     if not rule(current_user, post, post.thread):
         abort(403)
     return post, post.thread
