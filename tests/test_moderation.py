@@ -25,7 +25,7 @@ from forum.models import (
     User,
     utcnow,
 )
-from forum.services import moderation
+from forum.services import moderation, posting
 
 from .factories import PASSWORD, count, csrf_token, example_paths, log_in, run_at_once, submit
 
@@ -929,3 +929,21 @@ def test_an_admin_opens_the_board_settings(client, make):
     page = client.get("/mod/boards")
     assert page.status_code == 200
     assert 'value="members"' in page.text and "quiet-room" in page.text
+
+
+def test_only_a_hidden_post_can_be_restored(client, make, default_gates):
+    """A post its author deleted stays deleted ("You can't undo this"), and a waiting one
+    is approved from the queue, whatever a moderator's form is made to send."""
+    thread = make.thread(author=make.moderator())
+    rosa = make.earn_trust(make.member("rosa"))
+    deleted = make.reply(thread, author=rosa, body="Words I took back")
+    posting.delete_post(deleted)
+    held = make.reply(thread, author=make.newcomer("nell"), body="Hello, I'm new")
+    log_in(client, make.moderator("mo"))
+    logged = log_actions()
+    for post in (deleted, held):
+        answer = submit(client, f"/mod/p/{post.id}/restore", {"reason": "Oops"}, follow=True)
+        assert "Only a hidden post can be restored" in unescape(answer.text)
+    assert db.session.get(Post, deleted.id).state is PostState.DELETED
+    assert db.session.get(Post, held.id).state is PostState.HELD
+    assert log_actions() == logged, "nothing restored, nothing logged"

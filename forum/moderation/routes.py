@@ -254,8 +254,13 @@ def restore_post(post_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
         return refused(form, back_to_post(post))
-    moderation.restore_post(post, current_user, form.reason.data)
-    flash("Restored: everyone can read it again.", "success")
+    try:
+        moderation.restore_post(post, current_user, form.reason.data)
+    except moderation.NotRestorable:
+        flash("Only a hidden post can be restored: a post its author deleted stays deleted, "
+              "and a waiting one is approved from the queue.", "error")  # fmt: skip
+    else:
+        flash("Restored: everyone can read it again.", "success")
     return back_to_post(post)
 
 

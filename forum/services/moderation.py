@@ -240,14 +240,19 @@ def _hide(post: Post, category: ReportReason, by_reports: bool = False) -> None:
     )
 
 
+class NotRestorable(Exception):
+    """Only a hidden post comes back: one its author deleted stays deleted, and one waiting
+    for approval is approved, not restored."""
+
+
 def restore_post(post: Post, actor: User, reason: str = "") -> None:
-    was_hidden = post.is_hidden
+    if not post.is_hidden:
+        raise NotRestorable()
     _log(actor, "restore-post", reason, post=post, subject=_named_author(post),
          details={"state": [post.state.value, PostState.VISIBLE.value]})  # fmt: skip
     _restore(post)
-    if was_hidden:
-        _thread_follows_opening_post(post, actor, reason)
-        _tell_author(post, RESTORED)
+    _thread_follows_opening_post(post, actor, reason)
+    _tell_author(post, RESTORED)
     db.session.commit()
 
 
