@@ -2,7 +2,7 @@
 crisis phrases both look for theirs this way.
 
 Phrase and text are folded alike before they are compared: invisible characters dropped,
-compatibility forms (fullwidth, mathematical letters) and case folded, letters from other
+compatibility forms (fullwidth, mathematical letters), case and accents folded, letters from other
 scripts that pass for Latin read as Latin, and punctuation read as a space. The text is
 read twice, as typed and as it reads once its Markdown is rendered, so "**bit**coin"
 is "bitcoin". A phrase matches whole words only: "cure" is not found in "secure", nor
@@ -53,6 +53,13 @@ def fold(text: str) -> str:
     )
     # Case folding can leave text that NFKC would change again ("ǰ"), so NFKC twice.
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
+    # Accents and other marks set on a letter ("mïracle", "curé", or a combining accent
+    # typed after the letter) do not make it another word.
+    folded = "".join(
+        character
+        for character in unicodedata.normalize("NFD", folded)
+        if unicodedata.category(character) != "Mn"
+    )
     return "".join(
         " " if unicodedata.category(character).startswith("P") else character
         for character in folded.translate(_LOOKS_LATIN)

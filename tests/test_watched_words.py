@@ -91,8 +91,11 @@ def notices_about(post, member) -> int:
         # A word split by a space is two words; so is one split across paragraphs.
         ("bitcoin", "bit coin", False),
         ("bitcoin", "bit\n\ncoin", False),
-        # Accents are letters of their own: "crème" is not "creme".
-        ("crème", "creme brûlée", False),
+        # Accents and marks set on a letter do not make another word.
+        ("miracle cure", "a mïracle cure", True),  # ï
+        ("miracle cure", "a míracle cure", True),  # a combining accent after the i
+        ("miracle cure", "a miracle curé", True),  # é
+        ("crème", "creme brûlée", True),
     ],
 )
 def test_watched_words_are_found_however_they_are_disguised(make, phrase, text, matches):
