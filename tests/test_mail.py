@@ -302,6 +302,9 @@ def test_a_member_who_wants_every_email_hears_of_a_reply_with_an_excerpt(client,
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["Message-ID"].endswith("@127.0.0.1>")
     assert unsubscribe in text_of(message) and unsubscribe in html_of(message)
+    # As plain ASCII, never an encoded word, which mail programs' unsubscribe buttons ignore.
+    raw = b"".join(path.read_bytes() for path in mailbox.folder.glob("*.eml"))
+    assert f"List-Unsubscribe: <{unsubscribe}>".encode() in raw
 
 
 def test_no_email_for_members_who_chose_digests_none_or_have_not_confirmed(client, make, mailbox):

@@ -18,6 +18,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -370,8 +371,14 @@ def give_up(email: OutboxEmail, error: str) -> None:
     db.session.commit()
 
 
+# Lines up to the standard's limit (998), not 78: a header with no space to fold at, such
+# as List-Unsubscribe's long link, would otherwise be sent as an encoded word, which mail
+# programs do not read as a link (RFC 2369), so their unsubscribe buttons would vanish.
+MESSAGE_POLICY = email_policy.default.clone(max_line_length=998)
+
+
 def build_message(email: OutboxEmail) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["Subject"] = email.subject
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = email.to_address
