@@ -947,3 +947,36 @@ def test_only_a_hidden_post_can_be_restored(client, make, default_gates):
     assert db.session.get(Post, deleted.id).state is PostState.DELETED
     assert db.session.get(Post, held.id).state is PostState.HELD
     assert log_actions() == logged, "nothing restored, nothing logged"
+
+
+def test_everyone_who_wrote_in_a_thread_is_told_when_it_is_hidden_and_when_it_is_back(client, make):
+    rosa, jun = make.member("rosa"), make.member("jun")
+    thread = make.thread(author=rosa, title="Scan day nerves")
+    make.reply(thread, author=jun, body="Thinking of you.")
+    mo = make.moderator("mo")
+    log_in(client, mo)
+    submit(client, f"/mod/t/{thread.id}/hide", {"reason": "Shared someone's private details"})
+    told = {
+        name: [n.text for n in notices_of(name) if n.kind == "moderation"]
+        for name in ("rosa", "jun", "mo")
+    }
+    assert told == {
+        "rosa": ["A moderator hid your thread “Scan day nerves”. Only you and the moderators "
+                 "can see it now."],
+        "jun": ["A moderator hid the thread “Scan day nerves”, where you replied. Your words "
+                "are kept, but only the moderators can see them while it is hidden."],
+        "mo": [],
+    }  # fmt: skip
+    submit(client, f"/mod/t/{thread.id}/restore", {"reason": ""})
+    for name in ("rosa", "jun"):
+        assert (
+            notices_of(name)[-1].text
+            == "The thread “Scan day nerves” is back: everyone can see it again."
+        )
+
+
+def notices_of(username: str) -> list[Notification]:
+    member = db.session.scalar(select(User).where(User.username == username))
+    return db.session.scalars(
+        select(Notification).where(Notification.user_id == member.id).order_by(Notification.id)
+    ).all()

@@ -8,7 +8,7 @@ an action without its log entry cannot exist.
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import policy
@@ -104,7 +104,41 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
     _set_thread_hidden(thread, actor, hidden, reason)
+    _tell_thread_writers(thread, actor, its_author_too=True)
     db.session.commit()
+
+
+# What the members who wrote in a thread are told when it is hidden or comes back: their
+# own words go out of their sight with it (a hidden thread is its author's and staff's).
+THREAD_HIDDEN_TO_ITS_AUTHOR = (
+    "A moderator hid your thread “{title}”. Only you and the moderators can see it now."
+)
+THREAD_HIDDEN_TO_ITS_REPLIERS = (
+    "A moderator hid the thread “{title}”, where you replied. Your words are kept, but only "
+    "the moderators can see them while it is hidden."
+)
+THREAD_BACK = "The thread “{title}” is back: everyone can see it again."
+
+
+def _tell_thread_writers(thread: Thread, actor: User, its_author_too: bool) -> None:
+    """Tell everyone with a visible post in ``thread`` that it was hidden or restored, and
+    its author if ``its_author_too`` (otherwise not: they hear about their opening post);
+    never the moderator who did it."""
+    wrote = select(Post.author_id).where(
+        Post.thread_id == thread.id, Post.state == PostState.VISIBLE
+    )
+    who = or_(User.id.in_(wrote), User.id == thread.author_id)
+    if not its_author_too:
+        who = and_(User.id.in_(wrote), User.id != thread.author_id)
+    writers = db.session.scalars(select(User).where(who, User.id != actor.id).order_by(User.id))
+    for writer in writers:
+        if thread.state is not ThreadState.HIDDEN:
+            text = THREAD_BACK
+        elif writer.id == thread.author_id:
+            text = THREAD_HIDDEN_TO_ITS_AUTHOR
+        else:
+            text = THREAD_HIDDEN_TO_ITS_REPLIERS
+        notifications.notify(writer, "moderation", text.format(title=thread.title))
 
 
 def _set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str,
@@ -136,6 +170,10 @@ def _thread_follows_opening_post(post: Post, actor: User, reason: str) -> None:
         _set_thread_hidden(thread, actor, True, reason, opening_post=post.id)
     elif post.is_visible and thread.state is ThreadState.HIDDEN:
         _set_thread_hidden(thread, actor, False, reason, opening_post=post.id)
+    else:
+        return
+    # Its author hears about the opening post itself; the others who replied, about this.
+    _tell_thread_writers(thread, actor, its_author_too=False)
 
 
 def merge_threads(thread: Thread, into: Thread, actor: User, reason: str = "") -> None:
