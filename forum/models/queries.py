@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..extensions import db
@@ -42,6 +42,10 @@ def readable_boards_clause(reader: User | None):
     return Board.visibility.in_(sorted(policy.readable_visibilities(reader), key=_by_value))
 
 
+# The condition of the partial index ix_threads_unlisted (models/core.py), as literal SQL.
+UNLISTED_STATES = text("threads.state IN ('held', 'hidden')")
+
+
 def listable_threads_clause(reader: User | None):
     """The SQL form of policy.can_see_thread's states: a list never shows a thread whose
     page would answer 404 (a held first thread, one a moderator hid, one merged away)."""
@@ -60,8 +64,18 @@ def listable_threads_clause(reader: User | None):
 
 def unlisted_threads_clause(reader: User | None):
     """The threads this reader sees on a board beyond its visible ones (which the board
-    counts): their own waiting or hidden threads, or, for staff, everyone's."""
-    return and_(listable_threads_clause(reader), Thread.state != ThreadState.VISIBLE)
+    counts): for staff, everyone's held and hidden ones (in the words of the partial index
+    ix_threads_unlisted, so PostgreSQL can read that alone); for a member, their own. None
+    for a visitor: there is nothing to count, so their board page asks nothing more."""
+    from .. import policy
+
+    anyones, own = policy.thread_states_shown(reader)
+    if anyones - {ThreadState.VISIBLE}:
+        return UNLISTED_STATES
+    if own - anyones:
+        extra = sorted(own - anyones, key=_by_value)
+        return and_(Thread.author_id == reader.id, Thread.state.in_(extra))
+    return None
 
 
 def _by_value(visibility) -> str:
@@ -594,12 +608,14 @@ def board_for_reader(slug: str, reader: User | None) -> BoardForReader:
     if NUL in slug:
         return BoardForReader(None)
     reader_id = _reader_id(reader)
-    unlisted = (
-        select(func.count())
-        .select_from(Thread)
-        .where(Thread.board_id == Board.id, unlisted_threads_clause(reader))
-        .scalar_subquery()
-    )
+    unlisted = literal(0)
+    if (beyond_visible := unlisted_threads_clause(reader)) is not None:
+        unlisted = (
+            select(func.count())
+            .select_from(Thread)
+            .where(Thread.board_id == Board.id, beyond_visible)
+            .scalar_subquery()
+        )
     row = db.session.execute(
         select(Board, BoardWatch.id, unlisted)
         .outerjoin(
