@@ -980,3 +980,22 @@ def notices_of(username: str) -> list[Notification]:
     return db.session.scalars(
         select(Notification).where(Notification.user_id == member.id).order_by(Notification.id)
     ).all()
+
+
+def test_a_thread_is_hidden_once_and_a_waiting_one_cannot_be_restored_into_view(
+    client, make, default_gates
+):
+    """ "Restore" on a thread that waits for approval would publish it unapproved; hiding a
+    hidden thread again would tell its writers twice. Neither changes anything."""
+    waiting = make.thread(author=make.newcomer("nell", confirmed=True), title="Hello all")
+    rosa = make.earn_trust(make.member("rosa"))
+    shown = make.thread(author=rosa, title="Scan day nerves")
+    log_in(client, make.moderator("mo"))
+    logged = log_actions()
+    page = submit(client, f"/mod/t/{waiting.id}/restore", {"reason": ""}, follow=True)
+    assert "only a hidden one restored" in unescape(page.text)
+    assert db.session.get(Thread, waiting.id).state is ThreadState.HELD
+    submit(client, f"/mod/t/{shown.id}/hide", {"reason": "Private details"})
+    submit(client, f"/mod/t/{shown.id}/hide", {"reason": "Private details"})
+    assert log_actions() == [*logged, "hide-thread"]
+    assert [n.kind for n in notices_of("rosa")].count("moderation") == 1

@@ -38,6 +38,10 @@ MEMBER_RECENT = 30
 # Beside an urgent case, the member's latest posts: how they have been lately.
 URGENT_RECENT_POSTS = 10
 ALREADY_HANDLED = "Another moderator has already dealt with this. Nothing more was changed."
+THREAD_UNCHANGED = (
+    "Nothing was changed: only a visible thread can be hidden and only a hidden one "
+    "restored (a thread waiting for approval is approved from the queue)."
+)
 
 
 def thread_or_404(thread_id: int) -> models.Thread:
@@ -157,8 +161,12 @@ def toggle_thread(thread_id: int, action: str):
     if not form.validate_on_submit():
         return refused(form, back_to_thread(thread))
     change, value, message = THREAD_TOGGLES[action]
-    change(thread, current_user, value, form.reason.data)
-    flash(message, "success")
+    try:
+        change(thread, current_user, value, form.reason.data)
+    except AlreadyHandled:
+        flash(THREAD_UNCHANGED, "info")
+    else:
+        flash(message, "success")
     return back_to_thread(thread)
 
 

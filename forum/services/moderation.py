@@ -103,6 +103,11 @@ def rename_thread(thread: Thread, actor: User, title: str, reason: str = "") -> 
 
 
 def set_thread_hidden(thread: Thread, actor: User, hidden: bool, reason: str = "") -> None:
+    """Hide a visible thread, or bring back a hidden one. Anything else (hiding it twice,
+    "restoring" a thread that waits for approval, which would publish it unapproved) is
+    AlreadyHandled: nothing changes, nobody is told twice."""
+    if thread.state is not (ThreadState.VISIBLE if hidden else ThreadState.HIDDEN):
+        raise AlreadyHandled()
     _set_thread_hidden(thread, actor, hidden, reason)
     _tell_thread_writers(thread, actor, its_author_too=True)
     db.session.commit()
