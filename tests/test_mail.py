@@ -290,11 +290,13 @@ def test_a_member_who_wants_every_email_hears_of_a_reply_with_an_excerpt(client,
     rosa.email_frequency = EmailFrequency.EVERY_EVENT
     thread = make.thread(author=rosa, title="Starting Ibrance next week")
     log_in(client, make.member("jun"))
-    submit(client, f"/t/{thread.id}/reply", {"body": "You've got this. **Thinking of you.**"})
+    submit(client, f"/t/{thread.id}/reply",
+           {"body": "## Day one\nYou've got this. **Thinking of you.**"})  # fmt: skip
 
     [message] = mailbox.to("rosa@example.org")
     assert message["Subject"] == "jun replied to “Starting Ibrance next week”"
-    assert "You've got this. Thinking of you." in text_of(message)
+    # The words as they read, a heading not run into the sentence after it.
+    assert "Day one You've got this. Thinking of you." in text_of(message)
     reply_id = thread.last_post_id
     assert link_in(message) == f"/p/{reply_id}"
     unsubscribe = message["List-Unsubscribe"].strip("<>")

@@ -30,7 +30,7 @@ from sqlalchemy import func, or_, select, update
 from .. import policy, tokens
 from ..addresses import absolute_url
 from ..extensions import db
-from ..markup import visible_text
+from ..markup import first_words
 from ..models import (
     EmailFrequency,
     Notification,
@@ -129,10 +129,7 @@ def excerpt(post: Post) -> str:
     # A post behind a content note is not shown in an email: the note says what it is about.
     if post.content_note:
         return f"Content note: {post.content_note}. Open it on the site when you are ready."
-    text = " ".join(visible_text(post.html).split())
-    if len(text) <= EXCERPT_LENGTH:
-        return text
-    return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0] + "…"
+    return first_words(post.html, EXCERPT_LENGTH)
 
 
 def queue_notification(member: User, notification: Notification, post: Post | None) -> None:
