@@ -374,7 +374,7 @@ def test_a_post_one_may_not_read_is_not_there_on_any_post_route(app, client, mak
     held = posting.reply(thread, newcomer, "My first words here.")
     hidden = make.reply(thread, body="Words a moderator removed.")
     moderation.hide_post(hidden, make.moderator(), ReportReason.OTHER)
-    hidden_thread = make.thread(title="A thread a moderator hid")
+    hidden_thread = make.thread(author=make.moderator(), title="A thread a moderator hid")
     moderation.set_thread_hidden(hidden_thread, make.moderator(), True, "Off topic")
     unreadable = {"held": held.id, "hidden": hidden.id, "in a hidden thread":
                   hidden_thread.first_post_id}  # fmt: skip
